@@ -1,0 +1,71 @@
+"""Tamara's order statuses and the rule that they only move forward.
+
+Kept apart from the models so the simulator, the lifecycle service and the admin read the
+same table. Tamara documents the machine in its order-status page; the ranks below encode it:
+a status may only be replaced by itself (amounts changed) or by one of higher rank, and the
+final statuses are never left.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "new", _("New")
+    APPROVED = "approved", _("Approved")
+    ON_HOLD = "on_hold", _("On hold")
+    DECLINED = "declined", _("Declined")
+    AUTHORISED = "authorised", _("Authorised")
+    CANCELED = "canceled", _("Canceled")
+    UPDATED = "updated", _("Updated")
+    FULLY_CAPTURED = "fully_captured", _("Fully captured")
+    PARTIALLY_CAPTURED = "partially_captured", _("Partially captured")
+    FULLY_REFUNDED = "fully_refunded", _("Fully refunded")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    EXPIRED = "expired", _("Expired")
+
+
+S = OrderStatus
+
+#: Position in the life of an order. Equal ranks are alternatives, not successors.
+RANK: dict[str, int] = {
+    S.NEW: 0,
+    S.APPROVED: 1,
+    S.ON_HOLD: 1,
+    S.AUTHORISED: 2,
+    S.UPDATED: 3,
+    S.PARTIALLY_CAPTURED: 4,
+    S.FULLY_CAPTURED: 5,
+    S.PARTIALLY_REFUNDED: 6,
+    S.FULLY_REFUNDED: 7,
+    S.DECLINED: 9,
+    S.EXPIRED: 9,
+    S.CANCELED: 9,
+}
+
+#: Statuses an order never leaves.
+FINAL: frozenset[str] = frozenset({S.DECLINED, S.EXPIRED, S.CANCELED, S.FULLY_REFUNDED})
+
+#: Statuses in which the order holds an authorisation that can still be captured or canceled.
+CAPTURABLE: frozenset[str] = frozenset({S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED})
+
+#: Statuses in which money has been captured and can be refunded.
+REFUNDABLE: frozenset[str] = frozenset({S.PARTIALLY_CAPTURED, S.FULLY_CAPTURED, S.PARTIALLY_REFUNDED})
+
+#: Statuses before capture, in which a cancel is allowed.
+CANCELABLE: frozenset[str] = frozenset({S.AUTHORISED, S.UPDATED})
+
+
+def is_forward(current: str, new: str) -> bool:
+    """True when Tamara may move an order from ``current`` to ``new`` (or keep it there)."""
+    if current == new:
+        return current in RANK
+    if current in FINAL or current not in RANK or new not in RANK:
+        return False
+    return RANK[new] > RANK[current]
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_tasks",
     "django_tamara",
+    "sandbox_project.shop",
 ]
 
 MIDDLEWARE = [

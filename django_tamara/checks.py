@@ -1,0 +1,111 @@
+"""System checks: a misconfigured shop hears about it from ``manage.py check``, not from a
+failed payment. They read configuration only, never the database or the network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+from .conf import tamara_settings
+from .money import CURRENCY_COUNTRIES, CURRENCY_EXPONENTS
+
+HINT_SETTINGS = "Set it in settings.TAMARA (see the settings reference in the docs)."
+
+
+@register("django_tamara")
+def check_tamara_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    errors: list[Any] = []
+    raw = tamara_settings.raw
+
+    for key in tamara_settings.unknown_keys():
+        errors.append(
+            Warning(
+                f"settings.TAMARA has an unknown key {key!r}.",
+                hint="Check the spelling against the settings reference; unknown keys are ignored.",
+                id="django_tamara.W001",
+            )
+        )
+
+    if not raw("API_TOKEN"):
+        errors.append(
+            Error(
+                "settings.TAMARA['API_TOKEN'] is missing: no call to Tamara can be authorised.",
+                hint="Copy the API token from Tamara's partner portal. " + HINT_SETTINGS,
+                id="django_tamara.E001",
+            )
+        )
+    if not raw("NOTIFICATION_TOKEN"):
+        errors.append(
+            Error(
+                "settings.TAMARA['NOTIFICATION_TOKEN'] is missing: webhooks cannot be verified.",
+                hint="Copy the notification token from Tamara's partner portal. " + HINT_SETTINGS,
+                id="django_tamara.E002",
+            )
+        )
+
+    url = raw("API_URL")
+    parsed = urlparse(url) if isinstance(url, str) else None
+    if not parsed or parsed.scheme not in ("http", "https") or not parsed.netloc:
+        errors.append(
+            Error(
+                f"settings.TAMARA['API_URL'] is not a URL: {url!r}.",
+                hint="Use https://api.tamara.co (production) or https://api-sandbox.tamara.co (sandbox).",
+                id="django_tamara.E003",
+            )
+        )
+    elif parsed.scheme != "https" and not settings.DEBUG:
+        errors.append(
+            Error(
+                f"settings.TAMARA['API_URL'] uses plain HTTP ({url}) while DEBUG is off: the API "
+                "token would cross the network in clear.",
+                hint="Use https://api.tamara.co, or keep http:// for the local simulator with DEBUG on.",
+                id="django_tamara.E004",
+            )
+        )
+
+    currency = raw("CURRENCY")
+    if currency not in CURRENCY_EXPONENTS:
+        errors.append(
+            Error(
+                f"settings.TAMARA['CURRENCY'] is {currency!r}, which Tamara does not support.",
+                hint=f"Use one of {', '.join(CURRENCY_EXPONENTS)}.",
+                id="django_tamara.E005",
+            )
+        )
+    elif raw("COUNTRY_CODE") != CURRENCY_COUNTRIES[currency]:
+        errors.append(
+            Error(
+                f"settings.TAMARA['COUNTRY_CODE'] is {raw('COUNTRY_CODE')!r} but {currency} is "
+                f"only accepted in {CURRENCY_COUNTRIES[currency]}.",
+                hint="Tamara refuses a currency outside its country (total_amount_invalid_currency).",
+                id="django_tamara.E006",
+            )
+        )
+
+    builder = raw("BUILDER_CLASS")
+    try:
+        tamara_settings.BUILDER_CLASS  # noqa: B018  (imports the dotted path)
+    except ImportError as exc:
+        errors.append(
+            Error(
+                f"settings.TAMARA['BUILDER_CLASS'] = {builder!r} does not import: {exc}.",
+                hint="Give the dotted path of a CheckoutBuilder subclass, e.g. 'shop.tamara.ShopBuilder'.",
+                id="django_tamara.E007",
+            )
+        )
+
+    for key in ("CONNECT_TIMEOUT", "READ_TIMEOUT"):
+        value = raw(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            errors.append(
+                Error(
+                    f"settings.TAMARA[{key!r}] must be a positive number of seconds, not {value!r}.",
+                    hint="A call without a timeout can hang a worker forever.",
+                    id="django_tamara.E008",
+                )
+            )
+    return errors

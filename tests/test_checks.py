@@ -1,0 +1,95 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from django_tamara.checks import check_tamara_settings
+from django_tamara.conf import DEFAULTS, tamara_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COMPLETE = {
+    "API_URL": "https://api.tamara.co",
+    "API_TOKEN": "t",
+    "NOTIFICATION_TOKEN": "n",
+    "CURRENCY": "SAR",
+    "COUNTRY_CODE": "SA",
+}
+
+
+def ids(**overrides):
+    with override_settings(TAMARA={**COMPLETE, **overrides}, DEBUG=False):
+        return [message.id for message in check_tamara_settings()]
+
+
+def test_complete_configuration_is_clean():
+    assert ids() == []
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"API_TOKEN": ""}, "django_tamara.E001"),
+        ({"NOTIFICATION_TOKEN": ""}, "django_tamara.E002"),
+        ({"API_URL": "api.tamara.co"}, "django_tamara.E003"),
+        ({"API_URL": "http://api.tamara.co"}, "django_tamara.E004"),
+        ({"CURRENCY": "USD"}, "django_tamara.E005"),
+        ({"CURRENCY": "KWD"}, "django_tamara.E006"),
+        ({"BUILDER_CLASS": "shop.nowhere.Builder"}, "django_tamara.E007"),
+        ({"READ_TIMEOUT": 0}, "django_tamara.E008"),
+        ({"API_TOKNE": "typo"}, "django_tamara.W001"),
+    ],
+)
+def test_each_problem_is_reported_by_its_id(overrides, expected):
+    assert expected in ids(**overrides)
+
+
+def test_http_url_is_fine_for_the_simulator_while_debugging():
+    with override_settings(TAMARA={**COMPLETE, "API_URL": "http://127.0.0.1:8001"}, DEBUG=True):
+        assert check_tamara_settings() == []
+
+
+def test_missing_token_messages_name_the_setting_and_the_fix():
+    with override_settings(TAMARA={**COMPLETE, "API_TOKEN": ""}):
+        (message,) = check_tamara_settings()
+    assert "API_TOKEN" in message.msg and "partner portal" in message.hint
+
+
+def test_settings_object_reads_defaults_and_follows_override_settings():
+    with override_settings(TAMARA={"API_URL": "https://x.example"}):
+        assert tamara_settings.API_URL == "https://x.example"
+        assert tamara_settings.READ_TIMEOUT == DEFAULTS["READ_TIMEOUT"]
+    with override_settings(TAMARA={"API_URL": "https://y.example", "API_TOKEN": "secret-abc"}):
+        assert tamara_settings.API_URL == "https://y.example"
+        assert "secret-abc" not in repr(tamara_settings)
+    with pytest.raises(AttributeError):
+        tamara_settings.NOT_A_SETTING
+
+
+def _manage(*args, **env):
+    import os
+
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, **env}, timeout=120,
+    )
+
+
+def test_manage_py_check_is_clean_with_the_sandbox_configuration():
+    result = _manage("check")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_manage_py_check_reports_missing_tokens_by_id():
+    result = _manage("check", TAMARA_API_TOKEN="", TAMARA_NOTIFICATION_TOKEN="")
+    assert result.returncode != 0
+    assert "django_tamara.E001" in result.stderr and "django_tamara.E002" in result.stderr
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

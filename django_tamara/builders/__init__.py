@@ -1,0 +1,36 @@
+"""Checkout builders: a shop's order in, Tamara's validated checkout payload out.
+
+Subclass the builder of your vertical and implement its ``get_*`` hooks; see docs/builders.md.
+``settings.TAMARA["BUILDER_CLASS"]`` names the default one (``CheckoutBuilder``).
+"""
+
+from .availability import Availability, is_available, payment_limits
+from .base import CheckoutBuilder
+from .marketplace import MarketplaceCheckoutBuilder, MarketplaceCheckoutSerializer
+from .serializers import (
+    CheckoutSerializer,
+    VerticalCheckoutSerializer,
+    VerticalRiskAssessmentSerializer,
+    flatten_errors,
+    validate_payload,
+)
+from .telecom import TelecomCheckoutBuilder, TelecomCheckoutSerializer
+from .travel import TravelCheckoutBuilder, TravelCheckoutSerializer
+
+__all__ = [
+    "Availability",
+    "is_available",
+    "payment_limits",
+    "CheckoutBuilder",
+    "CheckoutSerializer",
+    "VerticalCheckoutSerializer",
+    "VerticalRiskAssessmentSerializer",
+    "MarketplaceCheckoutBuilder",
+    "MarketplaceCheckoutSerializer",
+    "TelecomCheckoutBuilder",
+    "TelecomCheckoutSerializer",
+    "TravelCheckoutBuilder",
+    "TravelCheckoutSerializer",
+    "flatten_errors",
+    "validate_payload",
+]

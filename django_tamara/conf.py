@@ -45,6 +45,19 @@ DEFAULTS: dict[str, Any] = {
     "BUILDER_CLASS": "django_tamara.builders.CheckoutBuilder",
     # Authorise an order as soon as Tamara reports it approved (Tamara requires it).
     "AUTO_AUTHORISE": True,
+    # Seconds of clock difference tolerated when checking a webhook token's exp and iat.
+    "WEBHOOK_LEEWAY": 30,
+    # Larger webhook bodies are refused with 413 before being parsed.
+    "WEBHOOK_MAX_BODY_BYTES": 65536,
+    # Where the success, failure and cancel landing views send the customer. A URL or a URL
+    # name; "{order_reference_id}" and "{order_id}" are filled in.
+    "SUCCESS_URL": "/",
+    "FAILURE_URL": "/",
+    "CANCEL_URL": "/",
+    # Processed webhook events older than this many days are deleted by tamara_prune_events.
+    "EVENT_RETENTION_DAYS": 30,
+    # Orders fetched per batch by reconciliation (tamara_sync).
+    "SYNC_BATCH_SIZE": 200,
 }
 
 #: Keys whose values are dotted paths, imported on first use.

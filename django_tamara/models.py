@@ -248,3 +248,41 @@ class Cancellation(Transaction):
     def __str__(self) -> str:
         return f"cancellation {self.cancel_id}: {self.money}"
 
+
+
+class WebhookEvent(models.Model):
+    """One authentic delivery from Tamara, kept before it is processed (and after it fails).
+
+    Stored first, processed later by a task: Tamara gets its 200 at once, a failure keeps the
+    body and the traceback for a retry, and ``dedupe_key`` (a hash of the body) makes a
+    repeated delivery of the same notification a no-op at the database's unique index.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        IGNORED = "ignored", _("Ignored")
+
+    dedupe_key = models.CharField(_("body hash"), max_length=64, unique=True)
+    tamara_order_id = models.UUIDField(_("Tamara order id"), db_index=True)
+    order = models.ForeignKey(
+        TamaraOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
+    event_type = models.CharField(_("event type"), max_length=64, db_index=True)
+    body = models.JSONField(_("body"))
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} for {self.tamara_order_id}"

@@ -72,8 +72,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # A file, not Django's shared in-memory database, so live-server tests get a connection
+    # per thread and meet SQLite's locking as a real deployment does.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(BASE_DIR / "test_sandbox.sqlite3")})
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -91,18 +94,22 @@ STATIC_ROOT = BASE_DIR / "sandbox_project" / "staticfiles"
 
 TAMARA = {
     "API_URL": env("TAMARA_API_URL", default="http://127.0.0.1:8001"),
-    "API_TOKEN": env("TAMARA_API_TOKEN", default="sandbox-api-token"),
-    "NOTIFICATION_TOKEN": env("TAMARA_NOTIFICATION_TOKEN", default="sandbox-notification-token"),
+    "API_TOKEN": env("TAMARA_API_TOKEN", default="sandbox-api-token-not-a-secret-0123456789"),
+    "NOTIFICATION_TOKEN": env("TAMARA_NOTIFICATION_TOKEN", default="sandbox-notification-token-not-a-secret-0123"),
     "PUBLIC_KEY": env("TAMARA_PUBLIC_KEY", default="sandbox-public-key"),
     "COUNTRY_CODE": env("TAMARA_COUNTRY_CODE", default="SA"),
     "CURRENCY": env("TAMARA_CURRENCY", default="SAR"),
 }
 
-TASKS = {
-    "default": {
-        "BACKEND": env("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"),
-    }
-}
+# Background tasks: run at once in the process by default; TASKS_BACKEND=rq queues them on
+# Redis for a separate worker (python manage.py rqworker default --job-class django_tasks_rq.Job).
+TASKS_BACKEND = env("TASKS_BACKEND", default="immediate")
+RQ_QUEUES = {"default": {"URL": env("REDIS_URL", default="redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 300}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 LOGGING = {
     "version": 1,

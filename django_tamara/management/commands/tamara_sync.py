@@ -1,0 +1,48 @@
+"""Reconcile local orders with Tamara (for missed webhooks): run it from cron or a scheduler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from django_tamara import lifecycle, reconcile
+from django_tamara.exceptions import TamaraError
+
+
+class Command(BaseCommand):
+    help = "Sync Tamara orders: one (--order), the overdue ones (--stuck), or every unfinished one."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--order", metavar="ORDER_ID", help="Tamara order id; creates the local mirror if missing.")
+        parser.add_argument("--stuck", action="store_true", help="Only orders whose webhook is overdue.")
+        parser.add_argument("--batch-size", type=int, default=None, help="Orders per batch (default: SYNC_BATCH_SIZE).")
+        parser.add_argument("--concurrency", type=int, default=1, help="Calls to Tamara at a time (default 1).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["order"]:
+            try:
+                order, result = lifecycle.sync_by_id(options["order"])
+            except TamaraError as error:
+                raise CommandError(f"could not sync order {options['order']}: {error}") from None
+            verb = "created" if result.created else ("updated" if result.changed else "unchanged")
+            self.stdout.write(f"{order.order_id}: {order.status} ({verb})")
+            return
+        queryset = reconcile.stuck_orders() if options["stuck"] else reconcile.unfinished_orders()
+
+        def report(progress: reconcile.Progress) -> None:
+            if options["verbosity"] >= 1:
+                self.stdout.write(
+                    f"synced {progress.done}/{progress.total} ({progress.changed} changed, {progress.failed} failed)"
+                )
+
+        progress = reconcile.sync_orders(
+            queryset, batch_size=options["batch_size"], concurrency=options["concurrency"], on_progress=report
+        )
+        for line in progress.errors:
+            self.stderr.write(line)
+        self.stdout.write(
+            self.style.SUCCESS(f"done: {progress.done} orders, {progress.changed} changed, {progress.failed} failed")
+        )
+        if progress.failed:
+            raise CommandError(f"{progress.failed} orders could not be synced")

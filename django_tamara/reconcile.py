@@ -1,0 +1,129 @@
+"""Reconciliation: catch up with Tamara when webhooks were missed.
+
+Tamara's deadlines make a missed webhook costly (an approved order expires after 72 hours if
+nobody authorises it), so shops run ``tamara_sync`` periodically. Orders are walked by primary
+key in bounded batches (keyset pagination), so memory stays flat however many orders there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from django.db import close_old_connections, connections
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import lifecycle
+from .conf import tamara_settings
+from .exceptions import TamaraError
+from .models import TamaraOrder
+from .states import FINAL, OrderStatus
+
+logger = logging.getLogger("django_tamara.reconcile")
+
+S = OrderStatus
+
+#: Tamara auto-captures an authorised order after 21 days; look at it a few days before.
+AUTO_CAPTURE_WATCH = dt.timedelta(days=18)
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    done: int = 0
+    changed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, *, changed: bool = False, error: str | None = None) -> None:
+        with self._lock:
+            self.done += 1
+            self.changed += int(changed)
+            if error:
+                self.failed += 1
+                if len(self.errors) < 50:
+                    self.errors.append(error)
+
+
+def unfinished_orders() -> QuerySet[TamaraOrder]:
+    """Every order Tamara may still change."""
+    return TamaraOrder.objects.exclude(status__in=FINAL)
+
+
+def stuck_orders(now: dt.datetime | None = None) -> QuerySet[TamaraOrder]:
+    """Orders whose webhook is overdue: new past the checkout expiry, approved but not
+    authorised, authorised and close to Tamara's 21-day auto-capture."""
+    now = now or timezone.now()
+    expiry = dt.timedelta(minutes=tamara_settings.CHECKOUT_EXPIRY_MINUTES)
+    return TamaraOrder.objects.filter(
+        Q(status=S.NEW, date_created__lt=now - expiry)
+        | Q(status=S.APPROVED)
+        | Q(status__in=[S.AUTHORISED, S.UPDATED], date_created__lt=now - AUTO_CAPTURE_WATCH)
+    )
+
+
+def iterate_pks(queryset: QuerySet[TamaraOrder], batch_size: int) -> Iterator[list[int]]:
+    """Primary keys in ascending batches; never more than one batch in memory."""
+    last = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
+
+
+def _sync_one(pk: int, progress: Progress) -> None:
+    order = TamaraOrder.objects.filter(pk=pk).first()
+    if order is None:
+        progress.add()
+        return
+    try:
+        result = lifecycle.sync(order)
+        if order.status == S.APPROVED and tamara_settings.AUTO_AUTHORISE:
+            result = lifecycle.authorise(order)
+        progress.add(changed=result.changed)
+    except TamaraError as error:
+        logger.warning("could not sync order %s: %s", order.order_id, error)
+        progress.add(error=f"{order.order_id}: {error}")
+
+
+def _sync_chunk(pks: list[int], progress: Progress) -> None:
+    try:
+        for pk in pks:
+            _sync_one(pk, progress)
+    finally:
+        connections.close_all()  # this worker thread's connection; the pool thread may idle
+
+
+def sync_orders(
+    queryset: QuerySet[TamaraOrder],
+    *,
+    batch_size: int | None = None,
+    concurrency: int = 1,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Progress:
+    """Sync every order of ``queryset`` with Tamara, ``concurrency`` calls at a time."""
+    batch_size = batch_size or tamara_settings.SYNC_BATCH_SIZE
+    progress = Progress(total=queryset.count())
+    if concurrency <= 1:
+        for batch in iterate_pks(queryset, batch_size):
+            for pk in batch:
+                _sync_one(pk, progress)
+            if on_progress:
+                on_progress(progress)
+        return progress
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="tamara-sync") as pool:
+        for batch in iterate_pks(queryset, batch_size):
+            chunks = [batch[i::concurrency] for i in range(concurrency)]
+            list(pool.map(lambda chunk: _sync_chunk(chunk, progress), [c for c in chunks if c]))
+            if on_progress:
+                on_progress(progress)
+    close_old_connections()
+    return progress

@@ -1,0 +1,101 @@
+"""Background work, on django-tasks: the in-process Immediate backend by default, a real queue
+(``django_tasks_rq.RQBackend`` with a worker) at scale. Tasks take ids, not objects, so any
+backend can serialise them, and each re-reads the database before acting.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from . import lifecycle
+from .conf import tamara_settings
+from .models import TamaraOrder, WebhookEvent
+from .states import OrderStatus
+
+logger = logging.getLogger("django_tamara.tasks")
+
+
+def enqueue_event(event_pk: int) -> None:
+    """Queue processing once the transaction that stored the event commits.
+
+    Before commit a worker could not see the row; on rollback there is nothing to process.
+    """
+    transaction.on_commit(lambda: process_webhook_event.enqueue(event_pk))
+
+
+@task()
+def process_webhook_event(event_pk: int) -> str:
+    return process_event(event_pk)
+
+
+def process_event(event_pk: int) -> str:
+    """Bring the event's order to the state Tamara reports, authorising it if approved.
+
+    The event is a hint: the order is re-fetched (the token does not sign the body), so events
+    arriving twice, late or out of order all end in Tamara's current state. A failure is kept
+    on the event (reason and traceback) for :func:`retry_failed_events`.
+    """
+    event = WebhookEvent.objects.select_related("order").filter(pk=event_pk).first()
+    if event is None or event.state in (WebhookEvent.State.DONE, WebhookEvent.State.IGNORED):
+        return "skipped"
+    WebhookEvent.objects.filter(pk=event.pk).update(attempts=event.attempts + 1)
+    try:
+        order = event.order
+        if order is None:
+            order, _ = lifecycle.sync_by_id(str(event.tamara_order_id))
+        else:
+            lifecycle.sync(order)
+        if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
+            lifecycle.authorise(order)
+    except Exception as error:  # kept on the event, not lost: retried later
+        logger.warning("webhook event %s failed: %s", event.pk, error)
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            state=WebhookEvent.State.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            traceback=traceback.format_exc()[-10000:],
+            processed_at=timezone.now(),
+        )
+        return "failed"
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        state=WebhookEvent.State.DONE, error="", traceback="", processed_at=timezone.now(), order=order
+    )
+    return "done"
+
+
+def retry_failed_events(limit: int = 100) -> dict[str, int]:
+    """Process failed events again (oldest first); returns how many ended in each state."""
+    counts: dict[str, int] = {}
+    pks = list(
+        WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED).order_by("received_at").values_list("pk", flat=True)[:limit]
+    )
+    for pk in pks:
+        WebhookEvent.objects.filter(pk=pk).update(state=WebhookEvent.State.PENDING)
+        outcome = process_event(pk)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+@task()
+def sync_order_task(order_pk: int) -> str:
+    order = TamaraOrder.objects.filter(pk=order_pk).first()
+    if order is None:
+        return "missing"
+    lifecycle.sync(order)
+    if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
+        lifecycle.authorise(order)
+    return order.status
+
+
+def reprocess(event: WebhookEvent) -> str:
+    """Run a stored event again now (the admin's "reprocess" action)."""
+    WebhookEvent.objects.filter(pk=event.pk).update(state=WebhookEvent.State.PENDING)
+    return process_event(event.pk)
+
+
+__all__: list[Any] = ["enqueue_event", "process_webhook_event", "process_event", "retry_failed_events", "reprocess"]

@@ -1,0 +1,185 @@
+"""Receiving Tamara's notifications: verify the token, store the delivery once, answer fast.
+
+Tamara signs a ``tamaraToken`` JWT (HS256, keyed with the notification token) and sends it as
+``Authorization: Bearer`` and as a query parameter. The token proves the sender, not the body,
+so processing (``tasks.process_webhook_event``) re-fetches the order before changing anything;
+this module only decides whether a delivery is authentic and well-formed, and stores it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from typing import Any, Mapping
+
+import jwt
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.views import APIView
+
+from .conf import tamara_settings
+from .models import TamaraOrder, WebhookEvent
+
+logger = logging.getLogger("django_tamara.webhooks")
+
+#: Headers kept with a stored delivery; everything else (Authorization, cookies) is dropped.
+KEPT_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Forwarded-For", "X-Request-Id")
+
+#: Event types Tamara documents; others (disputes, future events) are stored as ignored.
+KNOWN_EVENTS = frozenset(
+    {
+        "order_approved",
+        "order_declined",
+        "order_authorised",
+        "order_canceled",
+        "order_captured",
+        "order_refunded",
+        "order_expired",
+        "order_updated",
+    }
+)
+
+
+class InvalidToken(Exception):
+    pass
+
+
+class InvalidBody(Exception):
+    pass
+
+
+def token_from_request(request: HttpRequest) -> str | None:
+    """The ``Authorization: Bearer`` token, else the ``tamaraToken`` query parameter (as the SDK)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return request.GET.get("tamaraToken") or None
+
+
+def verify_token(token: str | None, key: str | None = None, *, leeway: float | None = None) -> dict[str, Any]:
+    """Decode ``token`` or raise :class:`InvalidToken`. HS256 only; ``exp`` and ``iat`` required.
+
+    Pinning the algorithm list refuses ``alg: none`` and algorithm-confusion tokens (RS256 with
+    the shared secret as a "public key"), whatever the token's header claims.
+    """
+    key = key if key is not None else tamara_settings.NOTIFICATION_TOKEN
+    if not token or not key:
+        raise InvalidToken("no token" if not token else "no notification token configured")
+    try:
+        return jwt.decode(
+            token,
+            key,
+            algorithms=["HS256"],
+            options={"require": ["exp", "iat"], "verify_exp": True, "verify_iat": True},
+            leeway=tamara_settings.WEBHOOK_LEEWAY if leeway is None else leeway,
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(type(error).__name__) from None
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """Check the delivery's JSON; return it with ``event_type`` normalised (both shapes)."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InvalidBody("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidBody("the body must be a JSON object")
+    order_id = body.get("order_id")
+    if not isinstance(order_id, str):
+        raise InvalidBody("order_id is missing or not a string")
+    try:
+        uuid.UUID(order_id)
+    except ValueError:
+        raise InvalidBody("order_id is not a UUID") from None
+    event_type = body.get("event_type")
+    if event_type is None and "order_status" in body:
+        status = body["order_status"]
+        if not isinstance(status, str) or not status:
+            raise InvalidBody("order_status must be a string")
+        event_type = f"order_{status}"
+    if not isinstance(event_type, str) or not event_type or len(event_type) > 64:
+        raise InvalidBody("event_type (or order_status) is missing or not a string")
+    return {**body, "event_type": event_type}
+
+
+def dedupe_key(raw: bytes) -> str:
+    """The same notification delivered twice has the same body; its hash is the event's identity."""
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (ValueError, RecursionError):
+        canonical = raw.decode("utf-8", "replace")
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def safe_headers(request: HttpRequest) -> dict[str, str]:
+    return {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
+
+
+def error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class WebhookView(APIView):
+    """``POST /tamara/webhooks/``: Tamara's notification URL and registered webhook."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    http_method_names = ["post", "options"]
+
+    def post(self, request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
+        django_request: HttpRequest = request._request
+        try:
+            verify_token(token_from_request(django_request))
+        except InvalidToken as reason:
+            logger.warning("refused a webhook with an invalid token (%s)", reason)
+            return error(401, "invalid or missing tamaraToken")
+
+        limit = tamara_settings.WEBHOOK_MAX_BODY_BYTES
+        try:
+            length = int(django_request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error(400, "invalid Content-Length")
+        if length > limit:
+            return error(413, f"body larger than {limit} bytes")
+        raw = django_request.body
+        if len(raw) > limit:
+            return error(413, f"body larger than {limit} bytes")
+        try:
+            body = parse_body(raw)
+        except InvalidBody as reason:
+            return error(400, str(reason))
+
+        order = TamaraOrder.objects.filter(order_id=body["order_id"]).only("pk").first()
+        if order is None:
+            return error(404, f"unknown order {body['order_id']}")
+        return self.store(django_request, raw, body, order)
+
+    def store(self, request: HttpRequest, raw: bytes, body: Mapping[str, Any], order: TamaraOrder) -> JsonResponse:
+        """One INSERT (and the queued task) in one transaction; a duplicate hits the unique index."""
+        from .tasks import enqueue_event
+
+        known = body["event_type"] in KNOWN_EVENTS
+        try:
+            with transaction.atomic():
+                event = WebhookEvent.objects.create(
+                    dedupe_key=dedupe_key(raw),
+                    tamara_order_id=body["order_id"],
+                    order=order,
+                    event_type=body["event_type"],
+                    body=json.loads(raw),
+                    headers=safe_headers(request),
+                    state=WebhookEvent.State.PENDING if known else WebhookEvent.State.IGNORED,
+                )
+                if known:
+                    enqueue_event(event.pk)
+        except IntegrityError:
+            logger.info("duplicate %s delivery for order %s ignored", body["event_type"], body["order_id"])
+            return JsonResponse({"status": "duplicate"})
+        return JsonResponse({"status": "received", "event": event.pk})

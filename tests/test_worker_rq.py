@@ -1,0 +1,87 @@
+"""The queued path: webhook processing in a separate RQ worker process on Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+
+from django_tamara import lifecycle
+from django_tamara.client import get_client
+from django_tamara.models import TamaraOrder, WebhookEvent
+
+from .payloads import checkout_payload
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def rq_backend(settings):
+    redis_url = settings.RQ_QUEUES["default"]["URL"]
+    redis.Redis.from_url(redis_url).ping()  # Redis must be there: a failure, not a skip
+    for key in redis.Redis.from_url(redis_url).keys("rq:*"):
+        redis.Redis.from_url(redis_url).delete(key)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    return redis_url
+
+
+@pytest.fixture
+def worker(rq_backend, tamara_simulator, settings):
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "TASKS_BACKEND": "rq",
+        "REDIS_URL": rq_backend,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "TAMARA_API_URL": tamara_simulator.url,
+        "TAMARA_API_TOKEN": tamara_simulator.api_token,
+        "TAMARA_NOTIFICATION_TOKEN": tamara_simulator.notification_token,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", "default", "--job-class", "django_tasks_rq.Job"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_for(condition, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_webhooks_are_processed_by_a_separate_worker(worker, tamara_simulator, live_server):
+    orders = []
+    for _ in range(5):
+        payload = checkout_payload(("80.00",), notification_url=f"{live_server.url}/tamara/webhooks/")
+        session = get_client().create_checkout_session(payload)
+        order, _ = lifecycle.sync_by_id(session.order_id)
+        orders.append(order)
+    for order in orders:
+        tamara_simulator.approve(str(order.order_id))
+    # The web process only stored the events; the worker authorises.
+    assert WebhookEvent.objects.filter(event_type="order_approved").count() == 5
+    done = wait_for(lambda: set(TamaraOrder.objects.values_list("status", flat=True)) == {"authorised"})
+    if not done:
+        worker.terminate()
+        pytest.fail("worker did not process the events:\n" + (worker.communicate(timeout=20)[0] or "")[-3000:])
+    assert set(WebhookEvent.objects.filter(event_type="order_approved").values_list("state", flat=True)) == {"done"}
+    journal = tamara_simulator.journal()
+    for order in orders:
+        assert sum(1 for e in journal if e.get("kind") == "api" and e["path"].endswith(f"{order.order_id}/authorise")) == 1

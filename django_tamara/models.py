@@ -270,7 +270,7 @@ class WebhookEvent(models.Model):
         TamaraOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
     )
     event_type = models.CharField(_("event type"), max_length=64, db_index=True)
-    body = models.JSONField(_("body"))
+    body = models.TextField(_("raw body"))
     headers = models.JSONField(_("headers"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
@@ -286,3 +286,10 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} for {self.tamara_order_id}"
+
+    @property
+    def payload(self) -> Any:
+        """The body as JSON (it was valid JSON when it was stored)."""
+        import json
+
+        return json.loads(self.body)

@@ -5,11 +5,13 @@ backend can serialise them, and each re-reads the database before acting.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import traceback
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -68,17 +70,33 @@ def process_event(event_pk: int) -> str:
     return "done"
 
 
-def retry_failed_events(limit: int = 100) -> dict[str, int]:
-    """Process failed events again (oldest first); returns how many ended in each state."""
-    counts: dict[str, int] = {}
+def retry_failed_events(limit: int = 100, *, stale_after: dt.timedelta = dt.timedelta(minutes=10)) -> dict[str, int]:
+    """Process failed events again, and pending ones whose task never ran (a worker died
+    between the commit and the enqueue); oldest first. Returns how many ended in each state."""
+    stale = timezone.now() - stale_after
     pks = list(
-        WebhookEvent.objects.filter(state=WebhookEvent.State.FAILED).order_by("received_at").values_list("pk", flat=True)[:limit]
+        WebhookEvent.objects.filter(
+            Q(state=WebhookEvent.State.FAILED) | Q(state=WebhookEvent.State.PENDING, received_at__lt=stale)
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
     )
+    counts: dict[str, int] = {}
     for pk in pks:
         WebhookEvent.objects.filter(pk=pk).update(state=WebhookEvent.State.PENDING)
         outcome = process_event(pk)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
+
+
+@task()
+def reconcile_task(concurrency: int = 1) -> dict[str, int]:
+    """Sync the orders whose webhook is overdue and retry failed events (schedule it hourly)."""
+    from . import reconcile
+
+    progress = reconcile.sync_orders(reconcile.stuck_orders(), concurrency=concurrency)
+    retried = retry_failed_events()
+    return {"synced": progress.done, "changed": progress.changed, "failed": progress.failed, **retried}
 
 
 @task()
@@ -98,4 +116,6 @@ def reprocess(event: WebhookEvent) -> str:
     return process_event(event.pk)
 
 
-__all__: list[Any] = ["enqueue_event", "process_webhook_event", "process_event", "retry_failed_events", "reprocess"]
+__all__: list[Any] = [
+    "enqueue_event", "process_webhook_event", "process_event", "retry_failed_events", "reconcile_task", "reprocess",
+]

@@ -173,7 +173,7 @@ class WebhookView(APIView):
                     tamara_order_id=body["order_id"],
                     order=order,
                     event_type=body["event_type"],
-                    body=json.loads(raw),
+                    body=raw.decode("utf-8", "replace"),
                     headers=safe_headers(request),
                     state=WebhookEvent.State.PENDING if known else WebhookEvent.State.IGNORED,
                 )

@@ -7,7 +7,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-$1"
 if [ ! -f "$stamp" ] || [ setup.cfg -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[$1]"
+  # (the grep drops pip's notes about unreachable local mirrors of this machine's pip.conf)
+  .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
+  .venv/bin/python -m pip install --quiet -e ".[$1]" 2>&1 | { grep -v "^WARNING: Location" || true; }
   touch "$stamp"
 fi

@@ -18,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--stuck", action="store_true", help="Only orders whose webhook is overdue.")
         parser.add_argument("--batch-size", type=int, default=None, help="Orders per batch (default: SYNC_BATCH_SIZE).")
         parser.add_argument("--concurrency", type=int, default=1, help="Calls to Tamara at a time (default 1).")
+        parser.add_argument(
+            "--retry-events", action="store_true", help="Also process failed (and stuck pending) webhook events again."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["order"]:
@@ -39,6 +42,11 @@ class Command(BaseCommand):
         progress = reconcile.sync_orders(
             queryset, batch_size=options["batch_size"], concurrency=options["concurrency"], on_progress=report
         )
+        if options["retry_events"]:
+            from django_tamara.tasks import retry_failed_events
+
+            counts = retry_failed_events(limit=10_000)
+            self.stdout.write("retried webhook events: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "none"))
         for line in progress.errors:
             self.stderr.write(line)
         self.stdout.write(

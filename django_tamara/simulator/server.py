@@ -332,6 +332,8 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         head.extend(f"{k}: {v}" for k, v in response.headers.items())
         if self.close_connection:
             head.append("Connection: close")
+        elif self.request_version == "HTTP/1.0":
+            head.append("Connection: keep-alive")  # HTTP/1.0 clients (ab -k) close otherwise
         payload = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         if self.command != "HEAD":
             payload += response.body

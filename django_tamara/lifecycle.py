@@ -140,18 +140,17 @@ def authorise(order: TamaraOrder, *, client: TamaraClient | None = None) -> Sync
     expired): the order is synced and the result says what Tamara has.
     """
     client = client or get_client()
+    if TamaraOrder.objects.filter(pk=order.pk, status=S.NEW).exists():
+        sync(order, client=client)  # perhaps approved meanwhile; kept even if we stop below
     with transaction.atomic():
         locked = _locked(order)
         if locked.status != S.APPROVED:
-            if locked.status == S.NEW:
-                result = _apply(locked, client.get_order(str(locked.order_id)))
-                if locked.status != S.APPROVED:
-                    raise InvalidTransition(
-                        f"order {locked.order_id} is {locked.status}, not approved: nothing to authorise"
-                    )
-            else:
-                _refresh(order, locked)
-                return SyncResult(old_status=locked.status, new_status=locked.status)
+            _refresh(order, locked)
+            if locked.status in (S.NEW, S.ON_HOLD, S.DECLINED, S.EXPIRED):
+                raise InvalidTransition(
+                    f"order {locked.order_id} is {locked.status}, not approved: nothing to authorise"
+                )
+            return SyncResult(old_status=locked.status, new_status=locked.status)  # already authorised
         try:
             answer = client.authorise_order(str(locked.order_id))
         except (Conflict, TamaraTimeout) as error:

@@ -94,7 +94,11 @@ def reconcile_task(concurrency: int = 1) -> dict[str, int]:
     """Sync the orders whose webhook is overdue and retry failed events (schedule it hourly)."""
     from . import reconcile
 
-    progress = reconcile.sync_orders(reconcile.stuck_orders(), concurrency=concurrency)
+    def report(progress: reconcile.Progress) -> None:
+        logger.info("reconcile: %s/%s orders synced, %s changed, %s failed",
+                    progress.done, progress.total, progress.changed, progress.failed)
+
+    progress = reconcile.sync_orders(reconcile.stuck_orders(), concurrency=concurrency, on_progress=report)
     retried = retry_failed_events()
     return {"synced": progress.done, "changed": progress.changed, "failed": progress.failed, **retried}
 

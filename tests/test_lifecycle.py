@@ -164,3 +164,12 @@ def test_update_reference_id(tamara_simulator):
     lifecycle.update_reference_id(order, "NEW-REF")
     assert TamaraOrder.objects.get(pk=order.pk).order_reference_id == "NEW-REF"
     assert get_client().get_order(str(order.order_id))["order_reference_id"] == "NEW-REF"
+
+
+def test_authorising_a_declined_order_refuses_but_keeps_what_it_learnt(tamara_simulator, received):
+    order = make_order(tamara_simulator, "new")
+    tamara_simulator.decline(str(order.order_id))
+    with pytest.raises(InvalidTransition, match="declined, not approved"):
+        lifecycle.authorise(order)
+    assert TamaraOrder.objects.get(pk=order.pk).status == "declined"
+    assert [name for name, *_ in received if name == "order_declined"] == ["order_declined"]

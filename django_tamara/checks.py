@@ -15,6 +15,9 @@ from .money import CURRENCY_COUNTRIES, CURRENCY_EXPONENTS
 
 HINT_SETTINGS = "Set it in settings.TAMARA (see the settings reference in the docs)."
 
+#: Hosts whose traffic never leaves the machine (the local simulator): plain HTTP is fine there.
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
 
 @register("django_tamara")
 def check_tamara_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
@@ -57,12 +60,12 @@ def check_tamara_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="django_tamara.E003",
             )
         )
-    elif parsed.scheme != "https" and not settings.DEBUG:
+    elif parsed.scheme != "https" and not settings.DEBUG and parsed.hostname not in LOOPBACK:
         errors.append(
             Error(
                 f"settings.TAMARA['API_URL'] uses plain HTTP ({url}) while DEBUG is off: the API "
                 "token would cross the network in clear.",
-                hint="Use https://api.tamara.co, or keep http:// for the local simulator with DEBUG on.",
+                hint="Use https://api.tamara.co; plain http:// is only accepted for a simulator on this machine.",
                 id="django_tamara.E004",
             )
         )

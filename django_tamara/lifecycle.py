@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from . import signals
 from .client import ShippingInfo, TamaraClient, get_client
 from .exceptions import AmountExceeded, Conflict, InvalidTransition, TamaraTimeout
-from .mirror import SyncResult, sync_order
+from .mirror import SyncResult, plain_json, sync_order
 from .models import Cancellation, Capture, Refund, TamaraOrder
 from .money import Money
 from .states import CANCELABLE, CAPTURABLE, REFUNDABLE, OrderStatus, is_forward
@@ -92,11 +92,19 @@ def _apply(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
 
 
 def sync(order: TamaraOrder, *, client: TamaraClient | None = None) -> SyncResult:
-    """Fetch the order from Tamara and apply it (forward only). Safe to call any time."""
+    """Fetch the order from Tamara and apply it (forward only). Safe to call any time.
+
+    The fetch happens before the row is locked, so no lock is held across the network, and
+    an order Tamara has not changed costs no transaction at all (reconciliation's common
+    case). A fetch that lost a race with a newer one is refused as stale by the mirror.
+    """
     client = client or get_client()
+    data = client.get_order(str(order.order_id))
+    if order.pk and order.raw == plain_json(data):
+        return SyncResult(old_status=order.status, new_status=order.status)
     with transaction.atomic():
         locked = _locked(order)
-        result = _apply(locked, client.get_order(str(locked.order_id)))
+        result = _apply(locked, data)
     _refresh(order, locked)
     return result
 

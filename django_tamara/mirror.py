@@ -204,11 +204,25 @@ def _upsert(model: type, key: str, tamara_id: Any, order: TamaraOrder, values: d
         existing.save(update_fields=changed)
 
 
+#: Tamara's running totals only ever grow.
+MONOTONIC_AMOUNTS = ("captured_amount", "refunded_amount", "canceled_amount")
+
+
+def is_stale(order: TamaraOrder, fields: Mapping[str, Any]) -> bool:
+    """True when ``fields`` describe an older state than ``order`` holds: a status behind it,
+    or a total below it. Such JSON (a late webhook, a slow concurrent fetch) is not applied."""
+    if not is_forward(order.status, fields["status"]):
+        return True
+    return any(fields[name] < getattr(order, name) for name in MONOTONIC_AMOUNTS)
+
+
 def apply_order_data(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
     """Bring ``order`` (already saved or not) up to ``data``; write only what differs."""
     fields = order_fields(data)
     result = SyncResult(old_status=order.status, new_status=order.status)
-    if order.pk and not is_forward(order.status, fields["status"]):
+    if order.pk and order.raw == fields["raw"]:
+        return result  # the JSON we applied last time: nothing can have changed
+    if order.pk and is_stale(order, fields):
         result.stale = True
     else:
         result.new_status = fields["status"]

@@ -68,22 +68,19 @@ def stuck_orders(now: dt.datetime | None = None) -> QuerySet[TamaraOrder]:
     )
 
 
-def iterate_pks(queryset: QuerySet[TamaraOrder], batch_size: int) -> Iterator[list[int]]:
-    """Primary keys in ascending batches; never more than one batch in memory."""
+def iterate_batches(queryset: QuerySet[TamaraOrder], batch_size: int) -> Iterator[list[TamaraOrder]]:
+    """Orders in ascending primary-key batches, one query each; never more than one batch in
+    memory, and no OFFSET that slows down as the walk goes on."""
     last = 0
     while True:
-        batch = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        batch = list(queryset.filter(pk__gt=last).order_by("pk")[:batch_size])
         if not batch:
             return
         yield batch
-        last = batch[-1]
+        last = batch[-1].pk
 
 
-def _sync_one(pk: int, progress: Progress) -> None:
-    order = TamaraOrder.objects.filter(pk=pk).first()
-    if order is None:
-        progress.add()
-        return
+def _sync_one(order: TamaraOrder, progress: Progress) -> None:
     try:
         result = lifecycle.sync(order)
         if order.status == S.APPROVED and tamara_settings.AUTO_AUTHORISE:
@@ -94,10 +91,10 @@ def _sync_one(pk: int, progress: Progress) -> None:
         progress.add(error=f"{order.order_id}: {error}")
 
 
-def _sync_chunk(pks: list[int], progress: Progress) -> None:
+def _sync_chunk(orders: list[TamaraOrder], progress: Progress) -> None:
     try:
-        for pk in pks:
-            _sync_one(pk, progress)
+        for order in orders:
+            _sync_one(order, progress)
     finally:
         connections.close_all()  # this worker thread's connection; the pool thread may idle
 
@@ -113,14 +110,14 @@ def sync_orders(
     batch_size = batch_size or tamara_settings.SYNC_BATCH_SIZE
     progress = Progress(total=queryset.count())
     if concurrency <= 1:
-        for batch in iterate_pks(queryset, batch_size):
-            for pk in batch:
-                _sync_one(pk, progress)
+        for batch in iterate_batches(queryset, batch_size):
+            for order in batch:
+                _sync_one(order, progress)
             if on_progress:
                 on_progress(progress)
         return progress
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="tamara-sync") as pool:
-        for batch in iterate_pks(queryset, batch_size):
+        for batch in iterate_batches(queryset, batch_size):
             chunks = [batch[i::concurrency] for i in range(concurrency)]
             list(pool.map(lambda chunk: _sync_chunk(chunk, progress), [c for c in chunks if c]))
             if on_progress:

@@ -47,8 +47,10 @@ def test_each_problem_is_reported_by_its_id(overrides, expected):
     assert expected in ids(**overrides)
 
 
-def test_http_url_is_fine_for_the_simulator_while_debugging():
-    with override_settings(TAMARA={**COMPLETE, "API_URL": "http://127.0.0.1:8001"}, DEBUG=True):
+def test_http_url_is_fine_for_a_local_simulator_or_while_debugging():
+    with override_settings(TAMARA={**COMPLETE, "API_URL": "http://10.0.0.5:8001"}, DEBUG=True):
+        assert check_tamara_settings() == []
+    with override_settings(TAMARA={**COMPLETE, "API_URL": "http://127.0.0.1:8001"}, DEBUG=False):
         assert check_tamara_settings() == []
 
 

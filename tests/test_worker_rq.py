@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def rq_backend(settings):
-    redis_url = settings.RQ_QUEUES["default"]["URL"]
+    redis_url = settings.REDIS_URL
     redis.Redis.from_url(redis_url).ping()  # Redis must be there: a failure, not a skip
     for key in redis.Redis.from_url(redis_url).keys("rq:*"):
         redis.Redis.from_url(redis_url).delete(key)

@@ -22,7 +22,8 @@ def sample_checkout_payload(
     notification_url: str | None = None,
     **overrides: Any,
 ) -> dict[str, Any]:
-    """A checkout payload the simulator accepts: one item per amount, totals that add up.
+    """A checkout payload Tamara (and the builders' validation) accepts: one item per amount,
+    totals that add up.
 
     Override any top-level key (``order_reference_id=``, ``consumer=``, ``locale=``...).
     """
@@ -53,6 +54,10 @@ def sample_checkout_payload(
         "tax_amount": Money(tax, currency).to_api(),
         "items": items,
         "consumer": {"first_name": "Mona", "last_name": "Lisa", "phone_number": _SAMPLE_PHONES[country], "email": "mona@example.com"},
+        "shipping_address": {
+            "first_name": "Mona", "last_name": "Lisa", "line1": "3764 Al Urubah Rd", "line2": "",
+            "region": "Riyadh", "city": "Riyadh", "country_code": country, "phone_number": _SAMPLE_PHONES[country],
+        },
         "country_code": country,
         "description": "Test order",
         "merchant_url": merchant_url,

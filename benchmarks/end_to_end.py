@@ -1,0 +1,108 @@
+"""End-to-end orders: checkout -> approve -> webhook -> authorise -> capture, against the same
+number of raw ``requests.Session`` calls to the simulator.
+
+    python benchmarks/end_to_end.py [--orders 300] [--threads 4]
+
+The app's side: this process opens each checkout session through ``checkout.create_session``
+(stored on PostgreSQL), the customer approves on the simulator, the simulator delivers the
+signed webhook to the sandbox shop served by gunicorn, the shop stores it, re-fetches the order
+and authorises it, and this process captures through ``lifecycle.capture``. Every call the app
+made to the simulator is counted from the simulator's journal; the baseline then makes the same
+number of calls of each kind with a bare ``requests.Session`` and no Django at all. The ratio
+is the share of the raw throughput left after the client, the webhook round trip and the
+database: the target is 0.8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from harness import API_TOKEN, gunicorn, machine, setup_django, simulator, verdict
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    with simulator() as sim_url, gunicorn(workers=2, TAMARA_API_URL=sim_url) as shop_url:
+        setup_django(TAMARA_API_URL=sim_url)
+        import requests
+
+        from django_tamara import lifecycle
+        from django_tamara.checkout import create_session
+        from django_tamara.client import ShippingInfo
+        from django_tamara.models import TamaraOrder
+        from django_tamara.testing import sample_checkout_payload
+
+        shipping = ShippingInfo(shipped_at="2026-11-23T10:00:00Z", shipping_company="SMSA")
+        control = requests.Session()
+        local = threading.local()
+
+        def app_order(i: int) -> str:
+            http = getattr(local, "http", None) or requests.Session()
+            local.http = http
+            payload = sample_checkout_payload(("100.00",), order_reference_id=f"E2E-{time.time_ns()}-{i}",
+                                              notification_url=f"{shop_url}/tamara/webhooks/")
+            order = create_session(payload).order
+            http.post(f"{sim_url}/simulator/orders/{order.order_id}/approve", timeout=60).raise_for_status()
+            order.refresh_from_db()
+            lifecycle.capture(order, shipping_info=shipping)
+            return order.status
+
+        def raw_order(i: int, gets: int) -> str:
+            http = getattr(local, "raw", None)
+            if http is None:
+                http = local.raw = requests.Session()
+                http.headers["Authorization"] = f"Bearer {API_TOKEN}"
+            payload = sample_checkout_payload(("100.00",), order_reference_id=f"RAW-{time.time_ns()}-{i}")
+            order_id = http.post(f"{sim_url}/checkout", json=payload, timeout=60).json()["order_id"]
+            http.post(f"{sim_url}/simulator/orders/{order_id}/approve", timeout=60).raise_for_status()
+            for _ in range(gets):
+                http.get(f"{sim_url}/orders/{order_id}", timeout=60).raise_for_status()
+            http.post(f"{sim_url}/orders/{order_id}/authorise", json={"order_id": order_id}, timeout=60).raise_for_status()
+            answer = http.post(f"{sim_url}/payments/capture", timeout=60, json={
+                "order_id": order_id, "total_amount": {"amount": 110.0, "currency": "SAR"},
+                "shipping_info": {"shipped_at": "2026-11-23T10:00:00Z", "shipping_company": "SMSA"}})
+            answer.raise_for_status()
+            return answer.json()["status"]
+
+        # Warm both paths up, then measure.
+        list(map(app_order, range(-5, 0)))
+        control.post(f"{sim_url}/simulator/reset")
+        since = 0
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.threads) as pool:
+            statuses = Counter(pool.map(app_order, range(args.orders)))
+        app_seconds = time.perf_counter() - started
+        control.post(f"{sim_url}/simulator/notifications/wait", json={"timeout": 30})
+        journal = control.get(f"{sim_url}/simulator/journal", params={"since": since}).json()["entries"]
+        calls = Counter((e["method"], e["path"].split("/")[1]) for e in journal if e.get("kind") == "api")
+        gets_per_order = round(sum(n for (m, _), n in calls.items() if m == "GET") / args.orders)
+        deliveries = sum(1 for e in journal if e.get("kind") == "webhook")
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.threads) as pool:
+            raw_statuses = Counter(pool.map(lambda i: raw_order(i, gets_per_order), range(args.orders)))
+        raw_seconds = time.perf_counter() - started
+
+        authorised_once = TamaraOrder.objects.filter(order_reference_id__startswith="E2E-", status="fully_captured").count()
+        TamaraOrder.objects.filter(order_reference_id__startswith="E2E-").delete()
+
+    app_rate, raw_rate = args.orders / app_seconds, args.orders / raw_seconds
+    print(f"End-to-end orders on {machine()}; {args.threads} threads; shop: gunicorn 2 workers, PostgreSQL")
+    print(f"  API calls the app made per order: {sum(calls.values()) / args.orders:.1f} "
+          f"({', '.join(f'{m} /{p}: {n}' for (m, p), n in sorted(calls.items()))}); webhook deliveries: {deliveries}")
+    print(f"  app (checkout, approve, webhook, authorise, capture)  {app_rate:7.1f} orders/s   final: {dict(statuses)}")
+    print(f"  raw requests.Session, same calls ({gets_per_order} GETs/order)      {raw_rate:7.1f} orders/s   final: {dict(raw_statuses)}")
+    print(f"  orders fully captured in the shop's database: {authorised_once}/{args.orders}")
+    print(verdict("app / raw calls", app_rate / raw_rate, 0.8))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""What every benchmark needs: a PostgreSQL database, the simulator and gunicorn as real
+processes, a C load generator (wrk) on loopback, and a way to print figures and ratios.
+
+Both sides of each comparison run in the same process tree, the same database and the same
+minute, so the ratio means something on any machine; the absolute figures are this
+machine's only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tamara_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+API_TOKEN = "bench-api-token-0123456789abcdef0123456789"
+NOTIFICATION_TOKEN = "bench-notification-token-0123456789abcdef01"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of every process of a benchmark run: PostgreSQL, persistent connections."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "benchmarks.benchsite.settings",
+        "DATABASE_URL": DATABASE_URL,
+        "CONN_MAX_AGE": "600",
+        "DEBUG": "False",
+        "TAMARA_API_TOKEN": API_TOKEN,
+        "TAMARA_NOTIFICATION_TOKEN": NOTIFICATION_TOKEN,
+        "TAMARA_LOG_LEVEL": "WARNING",
+        "REDIS_URL": REDIS_URL,
+    }
+    env.update(extra)
+    return env
+
+
+def setup_django(**extra: str) -> None:
+    """Configure this process like the servers and bring the benchmark database up to date."""
+    os.environ.update(server_env(**extra))
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@contextlib.contextmanager
+def process(args: list[str], env: dict[str, str], ready_url: str | None = None) -> Iterator[subprocess.Popen]:
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        if ready_url:
+            try:
+                wait_http(ready_url)
+            except RuntimeError:
+                log.seek(0)
+                sys.stderr.write(log.read().decode(errors="replace")[-4000:])
+                raise
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def simulator(**env: str) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [sys.executable, "manage.py", "tamara_simulator", "--host", "127.0.0.1", "--port", str(port)]
+    with process(args, server_env(**env), ready_url=f"{url}/simulator/health"):
+        yield url
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int = 2, **env: str) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [
+        sys.executable, "-m", "gunicorn", "sandbox_project.wsgi:application",
+        "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "--access-logfile", "/dev/null",
+    ]
+    with process(args, server_env(**env), ready_url=f"{url}/admin/login/"):
+        yield url
+
+
+@contextlib.contextmanager
+def worker(**env: str) -> Iterator[subprocess.Popen]:
+    args = [sys.executable, "manage.py", "rqworker", "default", "--job-class", "django_tasks_rq.Job"]
+    with process(args, server_env(TASKS_BACKEND="rq", **env)) as proc:
+        yield proc
+
+
+@dataclass
+class LoadResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    errors: int
+
+    def line(self, label: str) -> str:
+        return (
+            f"  {label:<34} {self.rps:8.0f} req/s   p50 {self.p50_ms:6.2f} ms   p99 {self.p99_ms:7.2f} ms   "
+            f"({self.requests} requests, {self.non_2xx} non-2xx, {self.errors} socket errors)"
+        )
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, script: str, *, seconds: int = 10, connections: int = 8) -> LoadResult:
+    """Drive ``url`` with wrk (one thread, a C event loop) and a Lua script; parse its report."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk (a C load generator; Python cannot drive enough load)")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", f.name, url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    os.unlink(f.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return LoadResult(rps, _ms(latency["50"]), _ms(latency["99"]), total, non_2xx, errors)
+
+
+def verdict(name: str, ratio: float, target: float) -> str:
+    status = "MET" if ratio >= target else "MISSED"
+    return f"{name}: ratio {ratio:.2f} (target >= {target:.2f}) -> {status}"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores, {cpu}, Python {sys.version.split()[0]}"

@@ -1,0 +1,91 @@
+"""Webhook intake: authentic deliveries per second at /tamara/webhooks/ against a bare view.
+
+    python benchmarks/webhook_intake.py [--seconds 10] [--connections 8] [--rounds 2]
+
+Both endpoints are served by the same gunicorn (the sandbox project, 2 sync workers, same
+middleware) on PostgreSQL with persistent connections, and driven by wrk from a second
+process on loopback. Every request carries a distinct body (wrk's Lua counter), so the
+intake stores each one; processing is queued on Redis (django-tasks' RQ backend) for a task
+worker, which is not running during the measurement, as it would run on another machine.
+
+The baseline parses the same JSON and inserts one row: the least a Django process that must
+persist a delivery can do. The target is 0.7 of its requests per second, with zero non-2xx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+
+from harness import (
+    NOTIFICATION_TOKEN,
+    REDIS_URL,
+    gunicorn,
+    machine,
+    setup_django,
+    verdict,
+    wrk,
+)
+
+LUA = """
+local counter = 0
+local order_id = "%(order_id)s"
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
+request = function()
+  counter = counter + 1
+  local body = '{"order_id":"' .. order_id .. '","order_reference_id":"BENCH-1","order_number":"BENCH-1",'
+    .. '"event_type":"order_captured","data":{"capture_id":"cap-%(run)s-' .. counter .. '",'
+    .. '"captured_amount":{"amount":10.0,"currency":"SAR"}}}'
+  return wrk.format("POST", nil, headers, body)
+end
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+
+    setup_django(TASKS_BACKEND="rq")
+    import redis
+
+    from benchmarks.benchsite.models import RawDelivery
+    from django_tamara.models import TamaraOrder, WebhookEvent
+    from django_tamara.testing import make_notification_token
+
+    order = TamaraOrder.objects.create(
+        order_id=uuid.uuid4(), order_reference_id="BENCH-1", currency="SAR", total_amount=100, status="authorised"
+    )
+    token = make_notification_token(NOTIFICATION_TOKEN)  # valid 15 minutes: enough for a run
+    intake, baseline = [], []
+    with gunicorn(workers=2, TASKS_BACKEND="rq") as url:
+        for round_ in range(args.rounds):
+            for label, path, results in (("bare view", "/bench/bare-webhook/", baseline), ("webhook intake", "/tamara/webhooks/", intake)):
+                script = LUA % {"order_id": order.order_id, "token": token, "run": f"{label[0]}{round_}{uuid.uuid4().hex[:6]}"}
+                wrk(url + path, script, seconds=2, connections=args.connections)  # warm-up
+                results.append(wrk(url + path, script, seconds=args.seconds, connections=args.connections))
+
+    best_base = max(baseline, key=lambda r: r.rps)
+    best_intake = max(intake, key=lambda r: r.rps)
+    stored = WebhookEvent.objects.filter(order=order).count()
+    non_2xx = sum(r.non_2xx + r.errors for r in intake)
+    print(f"Webhook intake on {machine()}; gunicorn 2 workers, PostgreSQL, wrk -c{args.connections}")
+    for i, (b, w) in enumerate(zip(baseline, intake)):
+        print(f" round {i + 1}")
+        print(b.line("bare view (parse + 1 INSERT)"))
+        print(w.line("tamara webhook intake"))
+    print(f"  events stored: {stored}; bare rows stored: {RawDelivery.objects.count()}; "
+          f"non-2xx or errors on authentic deliveries: {non_2xx}")
+    ratio = best_intake.rps / best_base.rps
+    print(verdict("webhook intake / bare view", ratio, 0.7) + ("" if non_2xx == 0 else " (with non-2xx answers: MISSED)"))
+
+    WebhookEvent.objects.filter(order=order).delete()
+    order.delete()
+    RawDelivery.objects.all().delete()
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+if __name__ == "__main__":
+    main()

@@ -11,11 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from .money import Money
 from .states import OrderStatus
@@ -107,6 +108,17 @@ class TamaraOrder(models.Model):
         verbose_name = _("Tamara order")
         verbose_name_plural = _("Tamara orders")
         ordering = ["-date_created", "-id"]
+        # One permission per admin action, so a shop can let its support staff sync and
+        # refund without letting them capture (see docs/admin.md).
+        permissions = [
+            ("authorise_tamaraorder", _("Can authorise Tamara orders")),
+            ("capture_tamaraorder", _("Can capture Tamara orders")),
+            ("refund_tamaraorder", _("Can refund Tamara orders")),
+            ("cancel_tamaraorder", _("Can cancel Tamara orders")),
+            ("sync_tamaraorder", _("Can sync Tamara orders from Tamara")),
+            ("update_reference_tamaraorder", _("Can update the reference id of Tamara orders")),
+            ("view_pii_tamaraorder", _("Can see the consumer's full phone number and e-mail")),
+        ]
         indexes = [models.Index(fields=["content_type", "object_id"])]
         constraints = [
             models.CheckConstraint(
@@ -217,7 +229,7 @@ class Capture(Transaction):
         ]
 
     def __str__(self) -> str:
-        return f"capture {self.capture_id}: {self.money}"
+        return gettext("capture %(id)s: %(amount)s") % {"id": self.capture_id, "amount": self.money}
 
 
 class Refund(Transaction):
@@ -233,7 +245,7 @@ class Refund(Transaction):
         constraints = [models.CheckConstraint(name="tamara_refund_amount_positive", condition=Q(amount__gt=0))]
 
     def __str__(self) -> str:
-        return f"refund {self.refund_id}: {self.money}"
+        return gettext("refund %(id)s: %(amount)s") % {"id": self.refund_id, "amount": self.money}
 
 
 class Cancellation(Transaction):
@@ -246,7 +258,7 @@ class Cancellation(Transaction):
         constraints = [models.CheckConstraint(name="tamara_cancel_amount_positive", condition=Q(amount__gt=0))]
 
     def __str__(self) -> str:
-        return f"cancellation {self.cancel_id}: {self.money}"
+        return gettext("cancellation %(id)s: %(amount)s") % {"id": self.cancel_id, "amount": self.money}
 
 
 
@@ -285,7 +297,8 @@ class WebhookEvent(models.Model):
         ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.event_type} for {self.tamara_order_id}"
+        return gettext("%(event_type)s for %(order_id)s") % {
+            "event_type": self.event_type, "order_id": self.tamara_order_id}
 
     @property
     def payload(self) -> Any:
@@ -293,3 +306,56 @@ class WebhookEvent(models.Model):
         import json
 
         return json.loads(self.body)
+
+
+class OrderAction(models.Model):
+    """One attempt by a person to act on an order from the admin: who, when, what, and Tamara's answer.
+
+    Every attempt is kept, the ones that were skipped or failed too, so "who refunded this and
+    why did the second try fail" has an answer. ``form_token`` is the one-time token of the
+    admin form that started the attempt: its unique index is what makes a form submitted twice
+    (double click, back button, a re-posted page) act once. The second insert of the same
+    token fails inside the same transaction as the action, so it never reaches Tamara.
+    """
+
+    class Kind(models.TextChoices):
+        AUTHORISE = "authorise", _("Authorise")
+        CAPTURE = "capture", _("Capture")
+        REFUND = "refund", _("Refund")
+        CANCEL = "cancel", _("Cancel")
+        SYNC = "sync", _("Sync")
+        REFERENCE = "reference", _("Update reference id")
+        REPROCESS = "reprocess", _("Reprocess webhook event")
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(
+        TamaraOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="admin_actions",
+        verbose_name=_("order"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("user"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=15, decimal_places=3, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, db_index=True)
+    message = models.TextField(_("message"), blank=True)
+    form_token = models.CharField(_("form token"), max_length=80, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("order action")
+        verbose_name_plural = _("order actions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.get_outcome_display()})"
+
+    @property
+    def money(self) -> Money | None:
+        return Money(self.amount, self.currency) if self.amount is not None and self.currency else None

@@ -58,6 +58,10 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_RETENTION_DAYS": 30,
     # Orders fetched per batch by reconciliation (tamara_sync).
     "SYNC_BATCH_SIZE": 200,
+    # The script of Tamara's promo widget v2, loaded by {% tamara_widget %}. Production is
+    # https://cdn.tamara.co/widget-v2/tamara-widget.js; the simulator serves a stand-in at
+    # <simulator>/widget-v2/tamara-widget.js so pages work offline.
+    "WIDGET_URL": "https://cdn-sandbox.tamara.co/widget-v2/tamara-widget.js",
 }
 
 #: Keys whose values are dotted paths, imported on first use.

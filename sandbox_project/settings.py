@@ -92,19 +92,42 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "sandbox_project" / "staticfiles"
 
+TAMARA_API_URL = env("TAMARA_API_URL", default="http://127.0.0.1:8001").rstrip("/")
+
 TAMARA = {
-    "API_URL": env("TAMARA_API_URL", default="http://127.0.0.1:8001"),
+    "API_URL": TAMARA_API_URL,
     "API_TOKEN": env("TAMARA_API_TOKEN", default="sandbox-api-token-not-a-secret-0123456789"),
     "NOTIFICATION_TOKEN": env("TAMARA_NOTIFICATION_TOKEN", default="sandbox-notification-token-not-a-secret-0123"),
     "PUBLIC_KEY": env("TAMARA_PUBLIC_KEY", default="sandbox-public-key"),
     "COUNTRY_CODE": env("TAMARA_COUNTRY_CODE", default="SA"),
     "CURRENCY": env("TAMARA_CURRENCY", default="SAR"),
+    # Back from Tamara's hosted checkout, via the app's landing views, to the shop's pages.
+    "SUCCESS_URL": "/orders/{order_reference_id}/",
+    "FAILURE_URL": "/checkout/failed/?reference={order_reference_id}",
+    "CANCEL_URL": "/checkout/canceled/?reference={order_reference_id}",
+    # The promo widget's script: the simulator's stand-in by default, so pages work offline.
+    "WIDGET_URL": env("TAMARA_WIDGET_URL", default=TAMARA_API_URL + "/widget-v2/tamara-widget.js"),
 }
 
 # Background tasks: run at once in the process by default; TASKS_BACKEND=rq queues them on
 # Redis for a separate worker (python manage.py rqworker default --job-class django_tasks_rq.Job).
 TASKS_BACKEND = env("TASKS_BACKEND", default="immediate")
-RQ_QUEUES = {"default": {"URL": env("REDIS_URL", default="redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 300}}
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+try:
+    import redis
+except ImportError:  # the "rq" extra is not installed: only the immediate backend is available
+    redis = None
+if redis is not None:
+    RQ_QUEUES = {
+        "default": {
+            # Given a URL, django-rq builds a new client and a new TCP connection for every
+            # enqueue; handing it one pool per process makes an enqueue a single round trip.
+            "HOST": "see-connection-pool",
+            "PORT": 0,
+            "REDIS_CLIENT_KWARGS": {"connection_pool": redis.ConnectionPool.from_url(REDIS_URL)},
+            "DEFAULT_TIMEOUT": 300,
+        }
+    }
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}

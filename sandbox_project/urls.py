@@ -5,4 +5,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("tamara/", include("django_tamara.urls")),
+    path("", include("sandbox_project.shop.urls")),
 ]

@@ -6,3 +6,7 @@ class ShopConfig(AppConfig):
     label = "shop"
     verbose_name = "Sandbox shop"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the receivers of django-tamara's signals (importing is the connection).
+        from . import receivers  # noqa: F401

@@ -49,10 +49,7 @@ def process_event(event_pk: int) -> str:
     WebhookEvent.objects.filter(pk=event.pk).update(attempts=event.attempts + 1)
     try:
         order = event.order
-        if order is None:
-            order, _ = lifecycle.sync_by_id(str(event.tamara_order_id))
-        else:
-            lifecycle.sync(order)
+        lifecycle.sync(order)
         if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
             lifecycle.authorise(order)
     except Exception as error:  # kept on the event, not lost: retried later
@@ -65,7 +62,7 @@ def process_event(event_pk: int) -> str:
         )
         return "failed"
     WebhookEvent.objects.filter(pk=event.pk).update(
-        state=WebhookEvent.State.DONE, error="", traceback="", processed_at=timezone.now(), order=order
+        state=WebhookEvent.State.DONE, error="", traceback="", processed_at=timezone.now()
     )
     return "done"
 

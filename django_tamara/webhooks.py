@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.views import APIView
 
 from .conf import tamara_settings
-from .models import TamaraOrder, WebhookEvent
+from .models import WebhookEvent
 
 logger = logging.getLogger("django_tamara.webhooks")
 
@@ -82,8 +82,8 @@ def verify_token(token: str | None, key: str | None = None, *, leeway: float | N
         raise InvalidToken(type(error).__name__) from None
 
 
-def parse_body(raw: bytes) -> dict[str, Any]:
-    """Check the delivery's JSON; return it with ``event_type`` normalised (both shapes)."""
+def parse_body(raw: bytes) -> tuple[dict[str, Any], str]:
+    """Check the delivery's JSON; return it and its event type (either shape, normalised)."""
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):
@@ -105,15 +105,16 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         event_type = f"order_{status}"
     if not isinstance(event_type, str) or not event_type or len(event_type) > 64:
         raise InvalidBody("event_type (or order_status) is missing or not a string")
-    return {**body, "event_type": event_type}
+    return body, event_type
 
 
-def dedupe_key(raw: bytes) -> str:
-    """The same notification delivered twice has the same body; its hash is the event's identity."""
-    try:
-        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    except (ValueError, RecursionError):
-        canonical = raw.decode("utf-8", "replace")
+def dedupe_key(body: Mapping[str, Any]) -> str:
+    """The same notification delivered twice has the same body; its hash is the event's identity.
+
+    Hashed from the parsed JSON with sorted keys, so white space or key order cannot make a
+    repeat look new.
+    """
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -126,6 +127,7 @@ def error(status: int, message: str) -> JsonResponse:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class WebhookView(APIView):
     """``POST /tamara/webhooks/``: Tamara's notification URL and registered webhook."""
 
@@ -152,34 +154,37 @@ class WebhookView(APIView):
         if len(raw) > limit:
             return error(413, f"body larger than {limit} bytes")
         try:
-            body = parse_body(raw)
+            body, event_type = parse_body(raw)
         except InvalidBody as reason:
             return error(400, str(reason))
+        return self.store(django_request, raw, body, event_type)
 
-        order = TamaraOrder.objects.filter(order_id=body["order_id"]).only("pk").first()
-        if order is None:
-            return error(404, f"unknown order {body['order_id']}")
-        return self.store(django_request, raw, body, order)
+    def store(self, request: HttpRequest, raw: bytes, body: Mapping[str, Any], event_type: str) -> JsonResponse:
+        """Store the delivery with a single INSERT, committed on its own.
 
-    def store(self, request: HttpRequest, raw: bytes, body: Mapping[str, Any], order: TamaraOrder) -> JsonResponse:
-        """One INSERT (and the queued task) in one transaction; a duplicate hits the unique index."""
+        The database does the checks: the foreign key refuses an order we do not have, the
+        unique ``dedupe_key`` a repeat. Only when it refuses do we look at which it was.
+        Processing is queued once the row is committed (``enqueue_event`` uses on_commit),
+        so the intake writes once per delivery.
+        """
         from .tasks import enqueue_event
 
-        known = body["event_type"] in KNOWN_EVENTS
+        known = event_type in KNOWN_EVENTS
+        key = dedupe_key(body)
         try:
-            with transaction.atomic():
-                event = WebhookEvent.objects.create(
-                    dedupe_key=dedupe_key(raw),
-                    tamara_order_id=body["order_id"],
-                    order=order,
-                    event_type=body["event_type"],
-                    body=raw.decode("utf-8", "replace"),
-                    headers=safe_headers(request),
-                    state=WebhookEvent.State.PENDING if known else WebhookEvent.State.IGNORED,
-                )
-                if known:
-                    enqueue_event(event.pk)
+            event = WebhookEvent.objects.create(
+                dedupe_key=key,
+                order_id=body["order_id"],
+                event_type=event_type,
+                body=raw.decode("utf-8", "replace"),
+                headers=safe_headers(request),
+                state=WebhookEvent.State.PENDING if known else WebhookEvent.State.IGNORED,
+            )
         except IntegrityError:
-            logger.info("duplicate %s delivery for order %s ignored", body["event_type"], body["order_id"])
-            return JsonResponse({"status": "duplicate"})
+            if WebhookEvent.objects.filter(dedupe_key=key).exists():
+                logger.info("duplicate %s delivery for order %s ignored", event_type, body["order_id"])
+                return JsonResponse({"status": "duplicate"})
+            return error(404, f"unknown order {body['order_id']}")
+        if known:
+            enqueue_event(event.pk)
         return JsonResponse({"status": "received", "event": event.pk})

@@ -77,7 +77,7 @@ def fake_event(order: TamaraOrder, event_type: str = "order_approved", **extra: 
     import json
 
     return WebhookEvent.objects.create(
-        dedupe_key=uuid.uuid4().hex, tamara_order_id=order.order_id, order=order, event_type=event_type,
+        dedupe_key=uuid.uuid4().hex, order=order, event_type=event_type,
         body=json.dumps(body), headers={"content-type": "application/json"}, **extra,
     )
 

@@ -45,7 +45,7 @@ class EventTypeFilter(admin.SimpleListFilter):
 class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ("event_type", "order_link", "received_at", "state_badge", "attempts", "short_error")
     list_filter = ("state", EventTypeFilter, "received_at")
-    search_fields = ("=tamara_order_id",)
+    search_fields = ("=order__order_id",)
     search_help_text = _("Tamara order id or the order's reference id, exactly.")
     list_select_related = False
     list_per_page = 50
@@ -74,7 +74,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
         if request.resolver_match and (request.resolver_match.url_name or "").endswith("_changelist"):
             # The list needs the order's reference, not its JSON, nor the events' bodies.
             queryset = queryset.select_related("order").only(
-                "pk", "event_type", "tamara_order_id", "received_at", "state", "attempts", "error",
+                "pk", "event_type", "order", "received_at", "state", "attempts", "error",
                 "order__id", "order__order_reference_id",
             )
         return queryset
@@ -86,7 +86,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         try:
-            return queryset.filter(tamara_order_id=uuid.UUID(term)), False
+            return queryset.filter(order_id=uuid.UUID(term)), False
         except ValueError:
             return queryset.filter(order__order_reference_id=term), False
 
@@ -105,9 +105,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("order"), ordering="order__order_reference_id")
     def order_link(self, obj: WebhookEvent) -> str:
-        if obj.order_id is None:
-            return str(obj.tamara_order_id)
-        url = reverse("admin:django_tamara_tamaraorder_change", args=[obj.order_id])
+        url = reverse("admin:django_tamara_tamaraorder_change", args=[obj.order.pk])
         return format_html('<a href="{}">{}</a>', url, obj.order.order_reference_id)
 
     @admin.display(description=_("state"), ordering="state")
@@ -150,7 +148,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
             key = outcome if outcome in results else "skipped"
             results[key].append(f"{label}: {event.error}" if key == "failed" else label)
             OrderAction.objects.create(
-                order_id=event.order_id, user=request.user if request.user.pk else None,
+                order=event.order, user=request.user if request.user.pk else None,
                 action=OrderAction.Kind.REPROCESS,
                 outcome={"done": "done", "failed": "failed"}.get(outcome, "skipped"),
                 message=gettext_now("webhook event %(event)s: %(outcome)s %(error)s") % {

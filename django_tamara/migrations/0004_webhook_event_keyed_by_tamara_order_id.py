@@ -2,11 +2,19 @@
 
 The ``tamara_order_id`` column becomes the foreign key itself (to ``TamaraOrder.order_id``),
 the old foreign key to the primary key goes, and three single-column indexes make way for one
-composite index: every index is paid for by every delivery.
+composite index: every index is paid for by every delivery. Events of orders deleted
+before this migration are deleted with them, as the new key would refuse them.
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+
+def drop_orphan_events(apps, schema_editor):
+    """Events whose order was deleted (the old key was SET_NULL) cannot satisfy the new key."""
+    WebhookEvent = apps.get_model("django_tamara", "WebhookEvent")
+    TamaraOrder = apps.get_model("django_tamara", "TamaraOrder")
+    WebhookEvent.objects.exclude(tamara_order_id__in=TamaraOrder.objects.values("order_id")).delete()
 
 
 class Migration(migrations.Migration):
@@ -16,6 +24,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveField(model_name="webhookevent", name="order"),
+        migrations.RunPython(drop_orphan_events, migrations.RunPython.noop),
         migrations.RenameField(model_name="webhookevent", old_name="tamara_order_id", new_name="order"),
         migrations.AlterField(
             model_name="webhookevent",

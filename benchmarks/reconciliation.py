@@ -90,7 +90,8 @@ def main() -> None:
         print(f"prepared {args.orders} orders in {time.perf_counter() - started:.0f} s")
 
         base = child("plain", args.concurrency, args.orders, sim_url)
-        first = child("sync", args.concurrency, args.orders, sim_url)    # catches up: writes
+        first = child("sync", args.concurrency, args.orders, sim_url)    # catches up: writes, authorises
+        settle = child("sync", args.concurrency, args.orders, sim_url)   # mirrors what the authorisations changed
         steady = child("sync", args.concurrency, args.orders, sim_url)   # nothing new: reads only
         small = child("sync", args.concurrency, args.small, sim_url)
 
@@ -99,6 +100,7 @@ def main() -> None:
     print(f"Reconciliation on {machine()}; PostgreSQL; simulator in its own process; concurrency {args.concurrency}")
     print(f"  plain GET loop         {args.orders:6} orders  {rate(base):7.0f} orders/s  max RSS {base['max_rss_kb'] / 1024:6.1f} MiB")
     print(f"  tamara_sync (catch-up) {args.orders:6} orders  {rate(first):7.0f} orders/s  max RSS {first['max_rss_kb'] / 1024:6.1f} MiB")
+    print(f"  tamara_sync (settling) {args.orders:6} orders  {rate(settle):7.0f} orders/s  max RSS {settle['max_rss_kb'] / 1024:6.1f} MiB")
     print(f"  tamara_sync (steady)   {args.orders:6} orders  {rate(steady):7.0f} orders/s  max RSS {steady['max_rss_kb'] / 1024:6.1f} MiB")
     print(f"  tamara_sync (steady)   {args.small:6} orders  {rate(small):7.0f} orders/s  max RSS {small['max_rss_kb'] / 1024:6.1f} MiB")
     print(verdict("tamara_sync steady / plain loop", rate(steady) / rate(base), 0.8))

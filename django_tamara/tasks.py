@@ -11,7 +11,7 @@ import traceback
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -46,24 +46,27 @@ def process_event(event_pk: int) -> str:
     event = WebhookEvent.objects.select_related("order").filter(pk=event_pk).first()
     if event is None or event.state in (WebhookEvent.State.DONE, WebhookEvent.State.IGNORED):
         return "skipped"
-    WebhookEvent.objects.filter(pk=event.pk).update(attempts=event.attempts + 1)
+    events = WebhookEvent.objects.filter(pk=event.pk)
     try:
         order = event.order
-        lifecycle.sync(order)
-        if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
-            lifecycle.authorise(order)
+        lifecycle.sync(order)  # commits what it learnt on its own, even if authorising fails
+        # Every commit is a disk flush, and a flash sale is thousands of these: the
+        # authorisation and the event's "done" share one.
+        with transaction.atomic():
+            if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
+                lifecycle.authorise(order)
+            events.update(state=WebhookEvent.State.DONE, attempts=F("attempts") + 1, error="", traceback="",
+                          processed_at=timezone.now())
     except Exception as error:  # kept on the event, not lost: retried later
         logger.warning("webhook event %s failed: %s", event.pk, error)
-        WebhookEvent.objects.filter(pk=event.pk).update(
+        events.update(
             state=WebhookEvent.State.FAILED,
+            attempts=F("attempts") + 1,
             error=f"{type(error).__name__}: {error}"[:2000],
             traceback=traceback.format_exc()[-10000:],
             processed_at=timezone.now(),
         )
         return "failed"
-    WebhookEvent.objects.filter(pk=event.pk).update(
-        state=WebhookEvent.State.DONE, error="", traceback="", processed_at=timezone.now()
-    )
     return "done"
 
 

@@ -29,19 +29,19 @@ logger = logging.getLogger("django_tamara.webhooks")
 #: Headers kept with a stored delivery; everything else (Authorization, cookies) is dropped.
 KEPT_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Forwarded-For", "X-Request-Id")
 
-#: Event types Tamara documents; others (disputes, future events) are stored as ignored.
-KNOWN_EVENTS = frozenset(
-    {
-        "order_approved",
-        "order_declined",
-        "order_authorised",
-        "order_canceled",
-        "order_captured",
-        "order_refunded",
-        "order_expired",
-        "order_updated",
-    }
+#: The events Tamara documents for webhooks (tamara-api.md section 7).
+TAMARA_EVENTS = (
+    "order_approved",
+    "order_declined",
+    "order_authorised",
+    "order_canceled",
+    "order_captured",
+    "order_refunded",
+    "order_expired",
 )
+
+#: Events that are processed; others (disputes, future events) are stored as ignored.
+KNOWN_EVENTS = frozenset({*TAMARA_EVENTS, "order_updated"})
 
 
 class InvalidToken(Exception):

@@ -8,16 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_tamara.client import get_client
 from django_tamara.exceptions import Conflict, TamaraError
+from django_tamara.webhooks import TAMARA_EVENTS
 
-ALL_EVENTS = [
-    "order_approved",
-    "order_declined",
-    "order_authorised",
-    "order_canceled",
-    "order_captured",
-    "order_refunded",
-    "order_expired",
-]
+ALL_EVENTS = list(TAMARA_EVENTS)
 
 
 class Command(BaseCommand):

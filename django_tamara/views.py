@@ -51,25 +51,23 @@ def _sync_quietly(order: TamaraOrder, *, authorise: bool) -> None:
         logger.warning("could not sync order %s on return from checkout: %s", order.order_id, error)
 
 
-@require_GET
-def success(request: HttpRequest) -> HttpResponse:
+def _landing(request: HttpRequest, setting: str, *, authorise: bool) -> HttpResponse:
     order = _order_from(request)
     if order is not None:
-        _sync_quietly(order, authorise=True)
-    return _redirect("SUCCESS_URL", order)
+        _sync_quietly(order, authorise=authorise)
+    return _redirect(setting, order)
+
+
+@require_GET
+def success(request: HttpRequest) -> HttpResponse:
+    return _landing(request, "SUCCESS_URL", authorise=True)
 
 
 @require_GET
 def failure(request: HttpRequest) -> HttpResponse:
-    order = _order_from(request)
-    if order is not None:
-        _sync_quietly(order, authorise=False)
-    return _redirect("FAILURE_URL", order)
+    return _landing(request, "FAILURE_URL", authorise=False)
 
 
 @require_GET
 def cancel(request: HttpRequest) -> HttpResponse:
-    order = _order_from(request)
-    if order is not None:
-        _sync_quietly(order, authorise=False)
-    return _redirect("CANCEL_URL", order)
+    return _landing(request, "CANCEL_URL", authorise=False)

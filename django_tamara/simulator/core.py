@@ -11,6 +11,7 @@ import logging
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -76,6 +77,8 @@ class Simulator:
         self.webhooks = WebhookRegistry()
         self.faults = FaultInjector()
         self.webhook_faults = WebhookFaults()
+        # One thread, so merchant-API notifications keep the order their calls had.
+        self._deliveries = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tamara-sim-delivery")
         self.notifier = Notifier(
             self._journal, self.webhook_faults, self.webhooks.for_event, self.notification_token, timeout=webhook_timeout
         )
@@ -161,6 +164,17 @@ class Simulator:
                 logger.exception("simulator sweep failed")
 
     # Internal helpers used by the HTTP layer ------------------------------------------------
+
+    def deliver_later(self, events: list[Event]) -> None:
+        """Deliver on the delivery thread, in order; the caller has already ``track()``-ed."""
+
+        def run() -> None:
+            try:
+                self.deliver(events)
+            finally:
+                self.notifier.untrack()
+
+        self._deliveries.submit(run)
 
     def deliver(self, events: list[Event]) -> None:
         if not events:

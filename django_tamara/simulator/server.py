@@ -267,14 +267,15 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             sim.deliver(response.events)
             self._drop() if drop else self._write(response)
             return
-        # Merchant-API events go out right after the answer, so a shop that holds a database
-        # lock while calling Tamara is not deadlocked by its own webhook handler.
+        # Merchant-API events go out after the answer, so a shop that holds a database lock
+        # while calling Tamara is not deadlocked by its own webhook handler; and from another
+        # thread, so this keep-alive connection serves the shop's next call at once (a shop
+        # with few workers would otherwise wait on a delivery that waits on those workers).
         sim.notifier.track()
         try:
             self._drop() if drop else self._write(response)
-            sim.deliver(response.events)
         finally:
-            sim.notifier.untrack()
+            sim.deliver_later(response.events)
 
     # Reading and writing ------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from harness import API_TOKEN, gunicorn, machine, setup_django, simulator, verdi
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=300)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
     with simulator() as sim_url, gunicorn(workers=2, TAMARA_API_URL=sim_url) as shop_url:

@@ -21,7 +21,9 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import API_TOKEN, gunicorn, machine, setup_django, simulator, verdict
+import os
+
+from harness import API_TOKEN, STARTED, CpuMeter, gunicorn, machine, setup_django, simulator, verdict
 
 
 def main() -> None:
@@ -76,20 +78,25 @@ def main() -> None:
         list(map(app_order, range(-5, 0)))
         control.post(f"{sim_url}/simulator/reset")
         since = 0
+        roots = {"driver": os.getpid(), "simulator": STARTED["simulator"], "shop": STARTED["gunicorn"]}
+        app_cpu = CpuMeter(roots, {"postgres": "postgres"}).start()
         started = time.perf_counter()
         with ThreadPoolExecutor(args.threads) as pool:
             statuses = Counter(pool.map(app_order, range(args.orders)))
         app_seconds = time.perf_counter() - started
         control.post(f"{sim_url}/simulator/notifications/wait", json={"timeout": 30})
+        app_cpu.stop()
         journal = control.get(f"{sim_url}/simulator/journal", params={"since": since}).json()["entries"]
         calls = Counter((e["method"], e["path"].split("/")[1]) for e in journal if e.get("kind") == "api")
         gets_per_order = round(sum(n for (m, _), n in calls.items() if m == "GET") / args.orders)
         deliveries = sum(1 for e in journal if e.get("kind") == "webhook")
 
+        raw_cpu = CpuMeter(roots, {"postgres": "postgres"}).start()
         started = time.perf_counter()
         with ThreadPoolExecutor(args.threads) as pool:
             raw_statuses = Counter(pool.map(lambda i: raw_order(i, gets_per_order), range(args.orders)))
         raw_seconds = time.perf_counter() - started
+        raw_cpu.stop()
 
         authorised_once = TamaraOrder.objects.filter(order_reference_id__startswith="E2E-", status="fully_captured").count()
         TamaraOrder.objects.filter(order_reference_id__startswith="E2E-").delete()
@@ -101,6 +108,8 @@ def main() -> None:
     print(f"  app (checkout, approve, webhook, authorise, capture)  {app_rate:7.1f} orders/s   final: {dict(statuses)}")
     print(f"  raw requests.Session, same calls ({gets_per_order} GETs/order)      {raw_rate:7.1f} orders/s   final: {dict(raw_statuses)}")
     print(f"  orders fully captured in the shop's database: {authorised_once}/{args.orders}")
+    print(f"  app: {app_cpu.line(args.orders)}")
+    print(f"  raw: {raw_cpu.line(args.orders)}")
     print(verdict("app / raw calls", app_rate / raw_rate, 0.8))
 
 

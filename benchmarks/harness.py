@@ -34,6 +34,10 @@ API_TOKEN = "bench-api-token-0123456789abcdef0123456789"
 NOTIFICATION_TOKEN = "bench-notification-token-0123456789abcdef01"
 
 
+#: The pid of each server a benchmark started ("simulator", "gunicorn", "worker"), for CpuMeter.
+STARTED: dict[str, int] = {}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -118,7 +122,8 @@ def simulator(**env: str) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [sys.executable, "manage.py", "tamara_simulator", "--host", "127.0.0.1", "--port", str(port)]
-    with process(args, server_env(**env), ready_url=f"{url}/simulator/health"):
+    with process(args, server_env(**env), ready_url=f"{url}/simulator/health") as proc:
+        STARTED["simulator"] = proc.pid
         yield url
 
 
@@ -131,7 +136,8 @@ def gunicorn(workers: int = 2, **env: str) -> Iterator[str]:
         "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
         "--access-logfile", "/dev/null",
     ]
-    with process(args, server_env(**env), ready_url=f"{url}/admin/login/"):
+    with process(args, server_env(**env), ready_url=f"{url}/admin/login/") as proc:
+        STARTED["gunicorn"] = proc.pid
         yield url
 
 
@@ -139,6 +145,7 @@ def gunicorn(workers: int = 2, **env: str) -> Iterator[str]:
 def worker(**env: str) -> Iterator[subprocess.Popen]:
     args = [sys.executable, "manage.py", "rqworker", "default", "--job-class", "django_tasks_rq.Job"]
     with process(args, server_env(TASKS_BACKEND="rq", **env)) as proc:
+        STARTED["worker"] = proc.pid
         yield proc
 
 
@@ -180,6 +187,63 @@ def wrk(url: str, script: str, *, seconds: int = 10, connections: int = 8) -> Lo
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     return LoadResult(rps, _ms(latency["50"]), _ms(latency["99"]), total, non_2xx, errors)
+
+
+def _proc_stats() -> dict[int, tuple[int, str, float]]:
+    """Every process's parent, name and CPU seconds (user + system), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = (entry / "stat").read_text()
+            name = text[text.index("(") + 1:text.rindex(")")]
+            fields = text[text.rindex(")") + 2:].split()
+            stats[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+    return stats
+
+
+class CpuMeter:
+    """CPU seconds spent by named process trees (and by every process of a given name, such
+    as PostgreSQL's backends) between :meth:`start` and :meth:`stop`: where a run's time went.
+
+    ``roots`` maps a label to a pid whose descendants count with it; ``names`` maps a label to
+    a process name. Processes that end during the run are not counted (none of ours do).
+    """
+
+    def __init__(self, roots: dict[str, int], names: dict[str, str] | None = None) -> None:
+        self.roots, self.names = roots, names or {}
+        self.spent: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, float]:
+        stats = _proc_stats()
+        totals = {label: 0.0 for label in [*self.roots, *self.names]}
+        for pid, (_ppid, name, cpu) in stats.items():
+            for label, wanted in self.names.items():
+                if name == wanted:
+                    totals[label] += cpu
+            ancestor = pid
+            while ancestor in stats and ancestor > 1:
+                label = next((lbl for lbl, root in self.roots.items() if root == ancestor), None)
+                if label is not None:
+                    totals[label] += cpu
+                    break
+                ancestor = stats[ancestor][0]
+        return totals
+
+    def start(self) -> CpuMeter:
+        self._before = self._sample()
+        return self
+
+    def stop(self) -> dict[str, float]:
+        after = self._sample()
+        self.spent = {label: after[label] - self._before[label] for label in after}
+        return self.spent
+
+    def line(self, per: int, unit: str = "order") -> str:
+        parts = [f"{label} {seconds * 1000 / per:.2f}" for label, seconds in self.spent.items()]
+        return f"CPU ms per {unit}: " + ", ".join(parts) + f"; total {sum(self.spent.values()) * 1000 / per:.2f}"
 
 
 def verdict(name: str, ratio: float, target: float) -> str:

@@ -29,10 +29,11 @@ from harness import (
 
 LUA = """
 local counter = 0
-local order_id = "%(order_id)s"
+local orders = {%(order_ids)s}
 local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
 request = function()
   counter = counter + 1
+  local order_id = orders[counter %% #orders + 1]
   local body = '{"order_id":"' .. order_id .. '","order_reference_id":"BENCH-1","order_number":"BENCH-1",'
     .. '"event_type":"order_captured","data":{"capture_id":"cap-%(run)s-' .. counter .. '",'
     .. '"captured_amount":{"amount":10.0,"currency":"SAR"}}}'
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--orders", type=int, default=1000, help="orders the deliveries are spread over")
     args = parser.parse_args()
 
     setup_django(TASKS_BACKEND="rq")
@@ -55,21 +57,25 @@ def main() -> None:
     from django_tamara.models import TamaraOrder, WebhookEvent
     from django_tamara.testing import make_notification_token
 
-    order = TamaraOrder.objects.create(
-        order_id=uuid.uuid4(), order_reference_id="BENCH-1", currency="SAR", total_amount=100, status="authorised"
+    # A flash sale's deliveries are spread over many orders (about three each).
+    orders = TamaraOrder.objects.bulk_create(
+        TamaraOrder(order_id=uuid.uuid4(), order_reference_id=f"BENCH-{i}", currency="SAR", total_amount=100,
+                    status="authorised")
+        for i in range(args.orders)
     )
+    order_ids = ",".join(f'"{order.order_id}"' for order in orders)
     token = make_notification_token(NOTIFICATION_TOKEN)  # valid 15 minutes: enough for a run
     intake, baseline = [], []
     with gunicorn(workers=2, TASKS_BACKEND="rq") as url:
         for round_ in range(args.rounds):
             for label, path, results in (("bare view", "/bench/bare-webhook/", baseline), ("webhook intake", "/tamara/webhooks/", intake)):
-                script = LUA % {"order_id": order.order_id, "token": token, "run": f"{label[0]}{round_}{uuid.uuid4().hex[:6]}"}
+                script = LUA % {"order_ids": order_ids, "token": token, "run": f"{label[0]}{round_}{uuid.uuid4().hex[:6]}"}
                 wrk(url + path, script, seconds=2, connections=args.connections)  # warm-up
                 results.append(wrk(url + path, script, seconds=args.seconds, connections=args.connections))
 
     best_base = max(baseline, key=lambda r: r.rps)
     best_intake = max(intake, key=lambda r: r.rps)
-    stored = WebhookEvent.objects.filter(order=order).count()
+    stored = WebhookEvent.objects.filter(order__in=orders).count()
     non_2xx = sum(r.non_2xx + r.errors for r in intake)
     print(f"Webhook intake on {machine()}; gunicorn 2 workers, PostgreSQL, wrk -c{args.connections}")
     for i, (b, w) in enumerate(zip(baseline, intake)):
@@ -81,8 +87,8 @@ def main() -> None:
     ratio = best_intake.rps / best_base.rps
     print(verdict("webhook intake / bare view", ratio, 0.7) + ("" if non_2xx == 0 else " (with non-2xx answers: MISSED)"))
 
-    WebhookEvent.objects.filter(order=order).delete()
-    order.delete()
+    WebhookEvent.objects.filter(order__in=orders).delete()
+    TamaraOrder.objects.filter(pk__in=[order.pk for order in orders]).delete()
     RawDelivery.objects.all().delete()
     redis.Redis.from_url(REDIS_URL).flushdb()
 

@@ -111,4 +111,35 @@ def check_tamara_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id="django_tamara.E008",
                 )
             )
+
+    errors += _check_queue_cache(raw("WEBHOOK_QUEUE_CACHE"))
     return errors
+
+
+#: Cache backends that each process keeps to itself: a gate in one cannot be opened by a
+#: worker in another process, so deliveries would wait for the gate to expire.
+PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
+
+
+def _check_queue_cache(alias: Any) -> list[Any]:
+    if alias is None:
+        return []
+    caches = getattr(settings, "CACHES", {}) or {}
+    if not isinstance(alias, str) or alias not in caches:
+        return [
+            Error(
+                f"settings.TAMARA['WEBHOOK_QUEUE_CACHE'] is {alias!r}, which is not a cache in settings.CACHES.",
+                hint="Name a cache alias that every web and worker process shares (Redis), or None.",
+                id="django_tamara.E009",
+            )
+        ]
+    if caches[alias].get("BACKEND") in PROCESS_LOCAL_CACHES:
+        return [
+            Error(
+                f"settings.TAMARA['WEBHOOK_QUEUE_CACHE'] names the cache {alias!r}, which each process "
+                "keeps to itself: a worker could not open the gate the web processes close.",
+                hint="Use a shared cache (django.core.cache.backends.redis.RedisCache), or None.",
+                id="django_tamara.E009",
+            )
+        ]
+    return []

@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     "SUCCESS_URL": "/",
     "FAILURE_URL": "/",
     "CANCEL_URL": "/",
+    # A cache alias shared by every process (Redis, Memcached). When set, a burst of webhook
+    # deliveries queues one drain task instead of one task each (django_tamara.drain).
+    "WEBHOOK_QUEUE_CACHE": None,
     # Processed webhook events older than this many days are deleted by tamara_prune_events.
     "EVENT_RETENTION_DAYS": 30,
     # Orders fetched per batch by reconciliation (tamara_sync).

@@ -272,11 +272,14 @@ class WebhookEvent(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
+        PROCESSING = "processing", _("Processing")  # claimed by a drain (django_tamara.drain)
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
         IGNORED = "ignored", _("Ignored")
 
-    dedupe_key = models.CharField(_("body hash"), max_length=64, unique=True)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL the latter adds a second
+    # (LIKE-pattern) index that no query uses and every delivery pays to maintain.
+    dedupe_key = models.CharField(_("body hash"), max_length=64)
     # Keyed by Tamara's order id, so the intake stores a delivery with one INSERT: the
     # database refuses an unknown order (foreign key) and a repeat (dedupe_key) by itself.
     order = models.ForeignKey(
@@ -303,6 +306,7 @@ class WebhookEvent(models.Model):
         ordering = ["-received_at", "-id"]
         # For the retry sweep and the admin's state filter; each index costs every delivery.
         indexes = [models.Index(fields=["state", "received_at"], name="tamara_event_state_received")]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="tamara_event_unique_body")]
 
     def __str__(self) -> str:
         return gettext("%(event_type)s for %(order_id)s") % {

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
-from . import lifecycle
+from . import drain, lifecycle
 from .conf import tamara_settings
 from .models import TamaraOrder, WebhookEvent
 from .states import OrderStatus
@@ -27,8 +27,43 @@ def enqueue_event(event_pk: int) -> None:
     """Queue processing once the transaction that stored the event commits.
 
     Before commit a worker could not see the row; on rollback there is nothing to process.
+    With ``WEBHOOK_QUEUE_CACHE`` set, a burst of deliveries shares one drain task
+    (:mod:`django_tamara.drain`); without it, each delivery queues its own task.
     """
-    transaction.on_commit(lambda: process_webhook_event.enqueue(event_pk))
+    transaction.on_commit(lambda: _dispatch(event_pk))
+
+
+def _dispatch(event_pk: int) -> None:
+    if drain.gate_cache() is not None:
+        drain.queue_drain(process_pending_events.enqueue)
+        return
+    try:
+        process_webhook_event.enqueue(event_pk)
+    except Exception as error:  # the event is stored: the retry sweep processes it
+        logger.warning("could not queue webhook event %s (%s: %s); it stays pending",
+                       event_pk, type(error).__name__, error)
+
+
+@task()
+def process_pending_events() -> dict[str, int]:
+    """Process every pending webhook event, oldest first (the drain of :mod:`~django_tamara.drain`).
+
+    Opens the gate before looking, so a delivery stored from now on queues a new drain.
+    Finding a full batch means a backlog: one more drain is queued for another worker.
+    """
+    cache = drain.gate_cache()
+    if cache is not None:
+        drain.open_gate(cache)
+    counts: dict[str, int] = {}
+    shared = False
+    while pks := drain.claim_pending():
+        if len(pks) == drain.BATCH_SIZE and not shared:
+            shared = True
+            process_pending_events.enqueue()
+        for pk in pks:
+            outcome = process_event(pk)
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
 
 
 @task()
@@ -71,12 +106,14 @@ def process_event(event_pk: int) -> str:
 
 
 def retry_failed_events(limit: int = 100, *, stale_after: dt.timedelta = dt.timedelta(minutes=10)) -> dict[str, int]:
-    """Process failed events again, and pending ones whose task never ran (a worker died
-    between the commit and the enqueue); oldest first. Returns how many ended in each state."""
+    """Process failed events again, and pending or claimed ones whose task never ran or never
+    finished (a worker died between the commit and the enqueue, or mid-drain); oldest first.
+    Returns how many ended in each state."""
     stale = timezone.now() - stale_after
+    unfinished = (WebhookEvent.State.PENDING, WebhookEvent.State.PROCESSING)
     pks = list(
         WebhookEvent.objects.filter(
-            Q(state=WebhookEvent.State.FAILED) | Q(state=WebhookEvent.State.PENDING, received_at__lt=stale)
+            Q(state=WebhookEvent.State.FAILED) | Q(state__in=unfinished, received_at__lt=stale)
         )
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
@@ -121,5 +158,5 @@ def reprocess(event: WebhookEvent) -> str:
 
 
 __all__: list[Any] = [
-    "enqueue_event", "process_webhook_event", "process_event", "retry_failed_events", "reconcile_task", "reprocess",
+    "enqueue_event", "process_webhook_event", "process_pending_events", "process_event", "retry_failed_events", "reconcile_task", "reprocess",
 ]

@@ -16,10 +16,10 @@ from typing import Any, Mapping
 
 import jwt
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.views import APIView
 
 from .conf import tamara_settings
 from .models import WebhookEvent
@@ -128,36 +128,41 @@ def error(status: int, message: str) -> JsonResponse:
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
-class WebhookView(APIView):
-    """``POST /tamara/webhooks/``: Tamara's notification URL and registered webhook."""
+class WebhookView(View):
+    """``POST /tamara/webhooks/``: Tamara's notification URL and registered webhook.
 
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-    http_method_names = ["post", "options"]
+    A plain Django view, not DRF's ``APIView``: it uses none of DRF's parsing, negotiation or
+    authentication, and their dispatch cost a tenth of a delivery's time in a flash sale.
+    """
 
-    def post(self, request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
-        django_request: HttpRequest = request._request
+    http_method_names = ["post"]
+
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseNotAllowed:
+        return HttpResponseNotAllowed(["POST"], content=b'{"error": "method not allowed: use POST"}',
+                                      content_type="application/json")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         try:
-            verify_token(token_from_request(django_request))
+            verify_token(token_from_request(request))
         except InvalidToken as reason:
             logger.warning("refused a webhook with an invalid token (%s)", reason)
             return error(401, "invalid or missing tamaraToken")
 
         limit = tamara_settings.WEBHOOK_MAX_BODY_BYTES
         try:
-            length = int(django_request.META.get("CONTENT_LENGTH") or 0)
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return error(400, "invalid Content-Length")
         if length > limit:
             return error(413, f"body larger than {limit} bytes")
-        raw = django_request.body
+        raw = request.body
         if len(raw) > limit:
             return error(413, f"body larger than {limit} bytes")
         try:
             body, event_type = parse_body(raw)
         except InvalidBody as reason:
             return error(400, str(reason))
-        return self.store(django_request, raw, body, event_type)
+        return self.store(request, raw, body, event_type)
 
     def store(self, request: HttpRequest, raw: bytes, body: Mapping[str, Any], event_type: str) -> JsonResponse:
         """Store the delivery with a single INSERT, committed on its own.

@@ -131,6 +131,14 @@ if redis is not None:
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # With a worker, a burst of webhooks shares one drain task through a gate in Redis
+    # (TAMARA["WEBHOOK_QUEUE_CACHE"]); TAMARA_WEBHOOK_QUEUE=per-event queues a task each.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "tamara": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
+    if env("TAMARA_WEBHOOK_QUEUE", default="drain") == "drain":
+        TAMARA["WEBHOOK_QUEUE_CACHE"] = "tamara"
 else:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -40,6 +40,7 @@ def test_complete_configuration_is_clean():
         ({"CURRENCY": "KWD"}, "django_tamara.E006"),
         ({"BUILDER_CLASS": "shop.nowhere.Builder"}, "django_tamara.E007"),
         ({"READ_TIMEOUT": 0}, "django_tamara.E008"),
+        ({"WEBHOOK_QUEUE_CACHE": "nowhere"}, "django_tamara.E009"),
         ({"API_TOKNE": "typo"}, "django_tamara.W001"),
     ],
 )
@@ -51,6 +52,16 @@ def test_http_url_is_fine_for_a_local_simulator_or_while_debugging():
     with override_settings(TAMARA={**COMPLETE, "API_URL": "http://10.0.0.5:8001"}, DEBUG=True):
         assert check_tamara_settings() == []
     with override_settings(TAMARA={**COMPLETE, "API_URL": "http://127.0.0.1:8001"}, DEBUG=False):
+        assert check_tamara_settings() == []
+
+
+def test_the_webhook_queue_needs_a_cache_every_process_shares():
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(TAMARA={**COMPLETE, "WEBHOOK_QUEUE_CACHE": "default"}, CACHES=local):
+        (message,) = check_tamara_settings()
+    assert message.id == "django_tamara.E009" and "WEBHOOK_QUEUE_CACHE" in message.msg
+    shared = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/0"}}
+    with override_settings(TAMARA={**COMPLETE, "WEBHOOK_QUEUE_CACHE": "default"}, CACHES=shared):
         assert check_tamara_settings() == []
 
 

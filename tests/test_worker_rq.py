@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 import redis
+import rq
+import rq.job
+import rq.registry
 from django.db import connection
 
 from django_tamara import lifecycle
@@ -23,22 +26,33 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(params=["drain", "per-event"])
+def queue_mode(request, settings) -> str:
+    """Both ways of queueing webhook processing: one drain per burst, or one task per delivery."""
+    if request.param == "drain":
+        settings.CACHES = {**settings.CACHES, "tamara": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}}
+        settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara"}
+    return request.param
+
+
 @pytest.fixture
-def rq_backend(settings):
+def rq_backend(settings, queue_mode):
     redis_url = settings.REDIS_URL
     redis.Redis.from_url(redis_url).ping()  # Redis must be there: a failure, not a skip
-    for key in redis.Redis.from_url(redis_url).keys("rq:*"):
+    for key in redis.Redis.from_url(redis_url).keys("rq:*") + redis.Redis.from_url(redis_url).keys("*webhook-drain*"):
         redis.Redis.from_url(redis_url).delete(key)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     return redis_url
 
 
 @pytest.fixture
-def worker(rq_backend, tamara_simulator, settings):
+def worker(rq_backend, queue_mode, tamara_simulator, settings):
     db = connection.settings_dict
     env = {
         **os.environ,
         "TASKS_BACKEND": "rq",
+        "TAMARA_WEBHOOK_QUEUE": queue_mode,
         "REDIS_URL": rq_backend,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "TAMARA_API_URL": tamara_simulator.url,
@@ -66,7 +80,7 @@ def wait_for(condition, timeout: float = 60.0) -> bool:
     return False
 
 
-def test_webhooks_are_processed_by_a_separate_worker(worker, tamara_simulator, live_server):
+def test_webhooks_are_processed_by_a_separate_worker(worker, queue_mode, rq_backend, tamara_simulator, live_server):
     orders = []
     for _ in range(5):
         payload = checkout_payload(("80.00",), notification_url=f"{live_server.url}/tamara/webhooks/")
@@ -82,6 +96,10 @@ def test_webhooks_are_processed_by_a_separate_worker(worker, tamara_simulator, l
         worker.terminate()
         pytest.fail("worker did not process the events:\n" + (worker.communicate(timeout=20)[0] or "")[-3000:])
     assert set(WebhookEvent.objects.filter(event_type="order_approved").values_list("state", flat=True)) == {"done"}
+    finished = rq.registry.FinishedJobRegistry("default", connection=redis.Redis.from_url(rq_backend))
+    ran = {rq.job.Job.fetch(job_id, connection=finished.connection).func_name for job_id in finished.get_job_ids()}
+    task = "process_pending_events" if queue_mode == "drain" else "process_webhook_event"
+    assert any(task in name for name in ran), ran
     journal = tamara_simulator.journal()
     for order in orders:
         assert sum(1 for e in journal if e.get("kind") == "api" and e["path"].endswith(f"{order.order_id}/authorise")) == 1

@@ -27,6 +27,7 @@ STATUS_TONES: dict[str, str] = {
     "canceled": "muted",
     # webhook event states
     "pending": "neutral",
+    "processing": "info",
     "done": "success",
     "failed": "danger",
     "ignored": "muted",

@@ -1,0 +1,210 @@
+"""One drain task per burst of webhooks (TAMARA["WEBHOOK_QUEUE_CACHE"]), and why none is lost.
+
+The task backend is django-tasks' Dummy backend, so the tests see exactly which tasks a
+delivery queued and run them when they choose: the interleavings of a delivery and a drain
+are played out step by step. The real worker on Redis runs in test_worker_rq and test_scale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django_tasks import default_task_backend
+
+from django_tamara import drain, lifecycle
+from django_tamara.client import get_client
+from django_tamara.models import TamaraOrder, WebhookEvent
+from django_tamara.tasks import process_pending_events, process_webhook_event, retry_failed_events
+from django_tamara.testing import make_notification_token
+
+from .payloads import checkout_payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+URL = "/tamara/webhooks/"
+QUEUE_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tamara-drain-tests"}
+
+
+@pytest.fixture
+def queued(settings):
+    """Deliveries share one drain through a gate in a cache; tasks are only recorded."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.CACHES = {**settings.CACHES, "tamara": QUEUE_CACHE}
+    settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara"}
+    drain.open_gate(drain.gate_cache())
+    default_task_backend.clear()
+    yield default_task_backend
+    drain.open_gate(drain.gate_cache())
+    default_task_backend.clear()
+
+
+def queued_tasks(backend) -> list[str]:
+    return [result.task.name for result in backend.results]
+
+
+def run_queued(backend) -> None:
+    """What a worker does: run every queued task (and those they queue) in order."""
+    while backend.results:
+        result = backend.results.pop(0)
+        result.task.call(*result.args, **result.kwargs)
+
+
+def approved_order(sim, receiver) -> tuple[TamaraOrder, bytes]:
+    """An order the customer approved on the simulator, and the body Tamara sent for it."""
+    payload = checkout_payload(("100.00",), notification_url=receiver.url)
+    session = get_client().create_checkout_session(payload)
+    order, _ = lifecycle.sync_by_id(session.order_id)
+    receiver.clear()
+    sim.approve(str(order.order_id))
+    body = next(b for b in receiver.bodies() if b.get("order_id") == str(order.order_id))
+    return order, json.dumps(body).encode()
+
+
+def deliver(settings, body: bytes) -> int:
+    token = make_notification_token(settings.TAMARA["NOTIFICATION_TOKEN"])
+    response = Client().post(URL, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    return response.status_code
+
+
+def test_a_burst_of_deliveries_queues_one_drain_that_processes_them_all(
+    queued, settings, tamara_simulator, tamara_notification_receiver
+):
+    orders = []
+    for _ in range(3):
+        order, body = approved_order(tamara_simulator, tamara_notification_receiver)
+        assert deliver(settings, body) == 200
+        orders.append(order)
+    assert queued_tasks(queued) == [process_pending_events.name]
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"pending"}
+
+    run_queued(queued)
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"done"}
+    for order in orders:
+        order.refresh_from_db()
+        assert order.status == "authorised"
+    # The drain opened the gate: the next delivery queues a new drain.
+    _, body = approved_order(tamara_simulator, tamara_notification_receiver)
+    deliver(settings, body)
+    assert queued_tasks(queued) == [process_pending_events.name]
+
+
+def test_a_delivery_while_the_drain_is_queued_is_seen_by_that_drain(
+    queued, settings, tamara_simulator, tamara_notification_receiver
+):
+    first, body = approved_order(tamara_simulator, tamara_notification_receiver)
+    deliver(settings, body)
+    (drain_task,) = queued.results
+    second, body = approved_order(tamara_simulator, tamara_notification_receiver)
+    deliver(settings, body)  # gate closed: nothing new queued, the row waits for the drain
+    assert len(queued.results) == 1
+
+    run_queued(queued)
+    assert drain_task.task.name == process_pending_events.name
+    assert {o.status for o in TamaraOrder.objects.filter(pk__in=[first.pk, second.pk])} == {"authorised"}
+
+
+def test_a_delivery_after_the_drain_opened_the_gate_queues_another(
+    queued, settings, tamara_simulator, tamara_notification_receiver
+):
+    """The drain opens the gate before it looks, so a row it may miss has queued a new drain."""
+    _, body = approved_order(tamara_simulator, tamara_notification_receiver)
+    deliver(settings, body)
+    queued.clear()
+    drain.open_gate(drain.gate_cache())  # the drain has started and opened the gate...
+    late, body = approved_order(tamara_simulator, tamara_notification_receiver)
+    deliver(settings, body)  # ...and a delivery lands before it claims anything
+    assert queued_tasks(queued) == [process_pending_events.name]
+    process_pending_events.call()
+    run_queued(queued)
+    late.refresh_from_db()
+    assert late.status == "authorised"
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"done"}
+
+
+def test_a_backlog_is_shared_with_another_worker(queued, settings):
+    order = TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="B-1", currency="SAR",
+                                       total_amount=100, status="authorised")
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(dedupe_key=f"{i:064d}", order=order, event_type="order_updated", body="{}")
+        for i in range(drain.BATCH_SIZE + 5)
+    )
+    claimed = drain.claim_pending()
+    assert len(claimed) == drain.BATCH_SIZE
+    assert WebhookEvent.objects.filter(state="processing").count() == drain.BATCH_SIZE
+    # A second drain claims only what the first did not.
+    assert set(drain.claim_pending()).isdisjoint(claimed)
+    assert WebhookEvent.objects.filter(state="pending").count() == 0
+
+    WebhookEvent.objects.update(state="pending")
+    queued.clear()
+    settings.TAMARA = {**settings.TAMARA, "API_URL": "http://127.0.0.1:9"}  # no Tamara: events fail
+    settings.TAMARA = {**settings.TAMARA, "MAX_RETRIES": 0, "CONNECT_TIMEOUT": 0.2}
+    outcome = process_pending_events.call()
+    assert outcome == {"failed": drain.BATCH_SIZE + 5}
+    assert queued_tasks(queued) == [process_pending_events.name]  # one more drain for the backlog
+
+
+@pytest.mark.postgres
+def test_concurrent_drains_never_claim_the_same_event(queued):
+    order = TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="C-1", currency="SAR",
+                                       total_amount=100, status="authorised")
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(dedupe_key=f"{i:064d}", order=order, event_type="order_updated", body="{}") for i in range(400)
+    )
+    claims: list[list[int]] = [[] for _ in range(4)]
+    start = threading.Barrier(4)
+
+    def drainer(mine: list[int]) -> None:
+        start.wait()
+        try:
+            while pks := drain.claim_pending(limit=7):
+                mine.extend(pks)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=drainer, args=(claims[i],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    everything = [pk for mine in claims for pk in mine]
+    assert len(everything) == len(set(everything)) == 400
+    assert sum(1 for mine in claims if mine) > 1  # they really ran side by side
+
+
+def test_a_failed_queue_keeps_the_delivery_and_opens_the_gate(
+    queued, settings, tamara_simulator, tamara_notification_receiver, monkeypatch
+):
+    order, body = approved_order(tamara_simulator, tamara_notification_receiver)
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(type(process_pending_events), "enqueue", broken)
+    assert deliver(settings, body) == 200  # stored: Tamara must not think it was lost
+    assert WebhookEvent.objects.get().state == "pending"
+    assert drain.close_gate(drain.gate_cache())  # it was opened again for the next delivery
+    drain.open_gate(drain.gate_cache())
+    # The retry sweep finds the event, like one whose drain died mid-way ("processing").
+    WebhookEvent.objects.update(state="processing")
+    assert retry_failed_events(stale_after=dt.timedelta(0)) == {"done": 1}
+    order.refresh_from_db()
+    assert order.status == "authorised"
+
+
+def test_without_a_queue_cache_each_delivery_queues_its_own_task(
+    settings, tamara_simulator, tamara_notification_receiver
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    for _ in range(2):
+        _, body = approved_order(tamara_simulator, tamara_notification_receiver)
+        deliver(settings, body)
+    assert queued_tasks(default_task_backend) == [process_webhook_event.name] * 2
+    default_task_backend.clear()

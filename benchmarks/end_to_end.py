@@ -1,7 +1,7 @@
 """End-to-end orders: checkout -> approve -> webhook -> authorise -> capture, against the same
 number of raw ``requests.Session`` calls to the simulator.
 
-    python benchmarks/end_to_end.py [--orders 300] [--threads 4]
+    python benchmarks/end_to_end.py [--orders 300] [--threads 4] [--api-latency-ms 20]
 
 The app's side: this process opens each checkout session through ``checkout.create_session``
 (stored on PostgreSQL), the customer approves on the simulator, the simulator delivers the
@@ -30,9 +30,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--api-latency-ms", type=float, default=0.0,
+                        help="also run both sides with every merchant-API call answered this much later, as a "
+                             "Tamara across the internet would (informative; the verdict is on the plain run)")
+    parser.add_argument("--shop-threads", type=int, default=1, help="gunicorn threads per worker (2 workers)")
     args = parser.parse_args()
 
-    with simulator() as sim_url, gunicorn(workers=2, TAMARA_API_URL=sim_url) as shop_url:
+    with simulator() as sim_url, gunicorn(workers=2, threads=args.shop_threads, TAMARA_API_URL=sim_url) as shop_url:
         setup_django(TAMARA_API_URL=sim_url)
         import requests
 
@@ -49,7 +53,8 @@ def main() -> None:
         def app_order(i: int) -> str:
             http = getattr(local, "http", None) or requests.Session()
             local.http = http
-            payload = sample_checkout_payload(("100.00",), order_reference_id=f"E2E-{time.time_ns()}-{i}",
+            prefix = "E2E" if i >= 0 else "WARM"
+            payload = sample_checkout_payload(("100.00",), order_reference_id=f"{prefix}-{time.time_ns()}-{i}",
                                               notification_url=f"{shop_url}/tamara/webhooks/")
             order = create_session(payload).order
             http.post(f"{sim_url}/simulator/orders/{order.order_id}/approve", timeout=60).raise_for_status()
@@ -74,43 +79,73 @@ def main() -> None:
             answer.raise_for_status()
             return answer.json()["status"]
 
-        # Warm both paths up, then measure.
-        list(map(app_order, range(-5, 0)))
-        control.post(f"{sim_url}/simulator/reset")
-        since = 0
         roots = {"driver": os.getpid(), "simulator": STARTED["simulator"], "shop": STARTED["gunicorn"]}
-        app_cpu = CpuMeter(roots, {"postgres": "postgres"}).start()
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.threads) as pool:
-            statuses = Counter(pool.map(app_order, range(args.orders)))
-        app_seconds = time.perf_counter() - started
-        control.post(f"{sim_url}/simulator/notifications/wait", json={"timeout": 30})
-        app_cpu.stop()
-        journal = control.get(f"{sim_url}/simulator/journal", params={"since": since}).json()["entries"]
-        calls = Counter((e["method"], e["path"].split("/")[1]) for e in journal if e.get("kind") == "api")
-        gets_per_order = round(sum(n for (m, _), n in calls.items() if m == "GET") / args.orders)
-        deliveries = sum(1 for e in journal if e.get("kind") == "webhook")
 
-        raw_cpu = CpuMeter(roots, {"postgres": "postgres"}).start()
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.threads) as pool:
-            raw_statuses = Counter(pool.map(lambda i: raw_order(i, gets_per_order), range(args.orders)))
-        raw_seconds = time.perf_counter() - started
-        raw_cpu.stop()
+        def run_pair(latency_ms: float) -> dict:
+            """Both sides, the app first; with ``latency_ms``, every merchant-API call waits that long."""
+            control.post(f"{sim_url}/simulator/reset").raise_for_status()
+            if latency_ms:
+                control.post(f"{sim_url}/simulator/faults", json={
+                    "action": "delay", "path": "", "count": 10**9, "delay": latency_ms / 1000}).raise_for_status()
+            profile = os.environ.get("BENCH_PROFILE") if not latency_ms else None
+            if profile:  # py-spy the shop while the app side runs
+                import subprocess
+                spy = subprocess.Popen(["py-spy", "record", "--pid", str(STARTED["gunicorn"]), "--subprocesses",
+                                        "--format", "raw", "-o", profile, "--nonblocking"])
+                time.sleep(1)
+            app_cpu = CpuMeter(roots, {"postgres": "postgres"}).start()
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.threads) as pool:
+                statuses = Counter(pool.map(app_order, range(args.orders)))
+            app_seconds = time.perf_counter() - started
+            control.post(f"{sim_url}/simulator/notifications/wait", json={"timeout": 30})
+            app_cpu.stop()
+            if profile:
+                spy.send_signal(2)
+                spy.wait()
+            journal = control.get(f"{sim_url}/simulator/journal", params={"since": 0}).json()["entries"]
+            calls = Counter((e["method"], e["path"].split("/")[1]) for e in journal if e.get("kind") == "api")
+            gets = round(sum(n for (m, _), n in calls.items() if m == "GET") / args.orders)
 
-        authorised_once = TamaraOrder.objects.filter(order_reference_id__startswith="E2E-", status="fully_captured").count()
-        TamaraOrder.objects.filter(order_reference_id__startswith="E2E-").delete()
+            raw_cpu = CpuMeter(roots, {"postgres": "postgres"}).start()
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.threads) as pool:
+                raw_statuses = Counter(pool.map(lambda i: raw_order(i, gets), range(args.orders)))
+            raw_seconds = time.perf_counter() - started
+            raw_cpu.stop()
+            captured = TamaraOrder.objects.filter(order_reference_id__startswith="E2E-", status="fully_captured").count()
+            TamaraOrder.objects.filter(order_reference_id__startswith="E2E-").delete()
+            return {
+                "app_rate": args.orders / app_seconds, "raw_rate": args.orders / raw_seconds, "calls": calls,
+                "gets": gets, "deliveries": sum(1 for e in journal if e.get("kind") == "webhook"),
+                "statuses": statuses, "raw_statuses": raw_statuses, "captured": captured,
+                "app_cpu": app_cpu, "raw_cpu": raw_cpu,
+            }
 
-    app_rate, raw_rate = args.orders / app_seconds, args.orders / raw_seconds
-    print(f"End-to-end orders on {machine()}; {args.threads} threads; shop: gunicorn 2 workers, PostgreSQL")
-    print(f"  API calls the app made per order: {sum(calls.values()) / args.orders:.1f} "
-          f"({', '.join(f'{m} /{p}: {n}' for (m, p), n in sorted(calls.items()))}); webhook deliveries: {deliveries}")
-    print(f"  app (checkout, approve, webhook, authorise, capture)  {app_rate:7.1f} orders/s   final: {dict(statuses)}")
-    print(f"  raw requests.Session, same calls ({gets_per_order} GETs/order)      {raw_rate:7.1f} orders/s   final: {dict(raw_statuses)}")
-    print(f"  orders fully captured in the shop's database: {authorised_once}/{args.orders}")
-    print(f"  app: {app_cpu.line(args.orders)}")
-    print(f"  raw: {raw_cpu.line(args.orders)}")
-    print(verdict("app / raw calls", app_rate / raw_rate, 0.8))
+        list(map(app_order, range(-5, 0)))  # warm both paths up
+        runs = {0.0: run_pair(0.0)}
+        if args.api_latency_ms:
+            runs[args.api_latency_ms] = run_pair(args.api_latency_ms)
+        TamaraOrder.objects.filter(order_reference_id__startswith="WARM-").delete()
+
+    print(f"End-to-end orders on {machine()}; {args.threads} threads; shop: gunicorn 2 workers "
+          f"x {args.shop_threads} threads, PostgreSQL")
+    for latency, run in runs.items():
+        calls = run["calls"]
+        print(f" simulator answering at once" if not latency else f" every merchant-API call {latency:g} ms later")
+        print(f"  API calls the app made per order: {sum(calls.values()) / args.orders:.1f} "
+              f"({', '.join(f'{m} /{p}: {n}' for (m, p), n in sorted(calls.items()))}); "
+              f"webhook deliveries: {run['deliveries']}")
+        print(f"  app (checkout, approve, webhook, authorise, capture)  {run['app_rate']:7.1f} orders/s   "
+              f"final: {dict(run['statuses'])}")
+        print(f"  raw requests.Session, same calls ({run['gets']} GETs/order)      {run['raw_rate']:7.1f} orders/s   "
+              f"final: {dict(run['raw_statuses'])}")
+        print(f"  orders fully captured in the shop's database: {run['captured']}/{args.orders}")
+        print(f"  app: {run['app_cpu'].line(args.orders)}")
+        print(f"  raw: {run['raw_cpu'].line(args.orders)}")
+        if latency:
+            print(f"  ratio with {latency:g} ms per call: {run['app_rate'] / run['raw_rate']:.2f} (informative)")
+    print(verdict("app / raw calls", runs[0.0]["app_rate"] / runs[0.0]["raw_rate"], 0.8))
 
 
 if __name__ == "__main__":

@@ -128,13 +128,13 @@ def simulator(**env: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2, **env: str) -> Iterator[str]:
+def gunicorn(workers: int = 2, threads: int = 1, **env: str) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [
         sys.executable, "-m", "gunicorn", "sandbox_project.wsgi:application",
-        "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-        "--access-logfile", "/dev/null",
+        "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
+        "--log-level", "warning", "--access-logfile", "/dev/null",
     ]
     with process(args, server_env(**env), ready_url=f"{url}/admin/login/") as proc:
         STARTED["gunicorn"] = proc.pid
@@ -209,28 +209,27 @@ class CpuMeter:
     as PostgreSQL's backends) between :meth:`start` and :meth:`stop`: where a run's time went.
 
     ``roots`` maps a label to a pid whose descendants count with it; ``names`` maps a label to
-    a process name. Processes that end during the run are not counted (none of ours do).
+    a process name. Counted per process: one that starts during the run counts in full, one
+    that ends during it (an autovacuum worker) is left out, as /proc no longer has it.
     """
 
     def __init__(self, roots: dict[str, int], names: dict[str, str] | None = None) -> None:
         self.roots, self.names = roots, names or {}
         self.spent: dict[str, float] = {}
 
-    def _sample(self) -> dict[str, float]:
+    def _sample(self) -> dict[int, tuple[str, float]]:
+        """Each counted process's label and CPU seconds so far."""
         stats = _proc_stats()
-        totals = {label: 0.0 for label in [*self.roots, *self.names]}
+        labelled: dict[int, tuple[str, float]] = {}
         for pid, (_ppid, name, cpu) in stats.items():
-            for label, wanted in self.names.items():
-                if name == wanted:
-                    totals[label] += cpu
+            label = next((lbl for lbl, wanted in self.names.items() if name == wanted), None)
             ancestor = pid
-            while ancestor in stats and ancestor > 1:
+            while label is None and ancestor in stats and ancestor > 1:
                 label = next((lbl for lbl, root in self.roots.items() if root == ancestor), None)
-                if label is not None:
-                    totals[label] += cpu
-                    break
                 ancestor = stats[ancestor][0]
-        return totals
+            if label is not None:
+                labelled[pid] = (label, cpu)
+        return labelled
 
     def start(self) -> CpuMeter:
         self._before = self._sample()
@@ -238,7 +237,9 @@ class CpuMeter:
 
     def stop(self) -> dict[str, float]:
         after = self._sample()
-        self.spent = {label: after[label] - self._before[label] for label in after}
+        self.spent = {label: 0.0 for label in [*self.roots, *self.names]}
+        for pid, (label, cpu) in after.items():
+            self.spent[label] += cpu - self._before.get(pid, (label, 0.0))[1]
         return self.spent
 
     def line(self, per: int, unit: str = "order") -> str:

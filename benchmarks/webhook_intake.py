@@ -20,6 +20,8 @@ import uuid
 from harness import (
     NOTIFICATION_TOKEN,
     REDIS_URL,
+    STARTED,
+    CpuMeter,
     gunicorn,
     machine,
     setup_django,
@@ -66,12 +68,17 @@ def main() -> None:
     order_ids = ",".join(f'"{order.order_id}"' for order in orders)
     token = make_notification_token(NOTIFICATION_TOKEN)  # valid 15 minutes: enough for a run
     intake, baseline = [], []
+    meters: dict[str, list[tuple[CpuMeter, int]]] = {"bare view": [], "webhook intake": []}
     with gunicorn(workers=2, TASKS_BACKEND="rq") as url:
         for round_ in range(args.rounds):
             for label, path, results in (("bare view", "/bench/bare-webhook/", baseline), ("webhook intake", "/tamara/webhooks/", intake)):
                 script = LUA % {"order_ids": order_ids, "token": token, "run": f"{label[0]}{round_}{uuid.uuid4().hex[:6]}"}
                 wrk(url + path, script, seconds=2, connections=args.connections)  # warm-up
+                meter = CpuMeter({"gunicorn": STARTED["gunicorn"]},
+                                 {"postgres": "postgres", "redis": "redis-server"}).start()
                 results.append(wrk(url + path, script, seconds=args.seconds, connections=args.connections))
+                meter.stop()
+                meters[label].append((meter, results[-1].requests))
 
     best_base = max(baseline, key=lambda r: r.rps)
     best_intake = max(intake, key=lambda r: r.rps)
@@ -82,6 +89,10 @@ def main() -> None:
         print(f" round {i + 1}")
         print(b.line("bare view (parse + 1 INSERT)"))
         print(w.line("tamara webhook intake"))
+    for label, runs in meters.items():  # where each request's time went, in the best round
+        meter, requests_made = runs[[r.rps for r in (baseline if label == "bare view" else intake)].index(
+            (best_base if label == "bare view" else best_intake).rps)]
+        print(f"  {label}: {meter.line(requests_made, 'request')}")
     print(f"  events stored: {stored}; bare rows stored: {RawDelivery.objects.count()}; "
           f"non-2xx or errors on authentic deliveries: {non_2xx}")
     ratio = best_intake.rps / best_base.rps

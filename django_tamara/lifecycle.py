@@ -148,7 +148,8 @@ def authorise(order: TamaraOrder, *, client: TamaraClient | None = None) -> Sync
     expired): the order is synced and the result says what Tamara has.
     """
     client = client or get_client()
-    if TamaraOrder.objects.filter(pk=order.pk, status=S.NEW).exists():
+    # Statuses only move forward, so an instance read past "new" needs no query to know it.
+    if order.status == S.NEW and TamaraOrder.objects.filter(pk=order.pk, status=S.NEW).exists():
         sync(order, client=client)  # perhaps approved meanwhile; kept even if we stop below
     with transaction.atomic():
         locked = _locked(order)

@@ -222,11 +222,13 @@ def apply_order_data(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
     result = SyncResult(old_status=order.status, new_status=order.status)
     if order.pk and order.raw == fields["raw"]:
         return result  # the JSON we applied last time: nothing can have changed
-    if order.pk and is_stale(order, fields):
-        result.stale = True
-    else:
-        result.new_status = fields["status"]
-        with transaction.atomic():
+    # All or nothing, but no savepoint: the lifecycle calls this inside its own transaction,
+    # where two SAVEPOINT/RELEASE round trips per sync buy nothing (an error aborts it all).
+    with transaction.atomic(savepoint=False):
+        if order.pk and is_stale(order, fields):
+            result.stale = True
+        else:
+            result.new_status = fields["status"]
             if order.pk is None:
                 for name, value in fields.items():
                     setattr(order, name, value)
@@ -241,9 +243,7 @@ def apply_order_data(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
                     order.synced_at = timezone.now()
                     order.save(update_fields=[*changed, "synced_at", "date_updated"])
                 result.changed_fields = changed
-    if order.pk:
-        with transaction.atomic():
-            _apply_transactions(order, data, result)
+        _apply_transactions(order, data, result)
     return result
 
 

@@ -6,6 +6,7 @@ backend can serialise them, and each re-reads the database before acting.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import traceback
 from typing import Any
@@ -18,7 +19,7 @@ from django_tasks import task
 from . import drain, lifecycle
 from .conf import tamara_settings
 from .models import TamaraOrder, WebhookEvent
-from .states import OrderStatus
+from .states import RANK, OrderStatus
 
 logger = logging.getLogger("django_tamara.tasks")
 
@@ -71,12 +72,15 @@ def process_webhook_event(event_pk: int) -> str:
     return process_event(event_pk)
 
 
-def process_event(event_pk: int) -> str:
+def process_event(event_pk: int, *, refetch: bool = False) -> str:
     """Bring the event's order to the state Tamara reports, authorising it if approved.
 
     The event is a hint: the order is re-fetched (the token does not sign the body), so events
-    arriving twice, late or out of order all end in Tamara's current state. A failure is kept
-    on the event (reason and traceback) for :func:`retry_failed_events`.
+    arriving twice, late or out of order all end in Tamara's current state. The one exception
+    is an event that reports what the order already holds (:func:`already_known`), most often
+    the echo of the app's own authorise or capture: re-fetching it could teach nothing, so
+    unless ``refetch`` is given it costs no call to Tamara. A failure is kept on the event
+    (reason and traceback) for :func:`retry_failed_events`.
     """
     event = WebhookEvent.objects.select_related("order").filter(pk=event_pk).first()
     if event is None or event.state in (WebhookEvent.State.DONE, WebhookEvent.State.IGNORED):
@@ -84,14 +88,18 @@ def process_event(event_pk: int) -> str:
     events = WebhookEvent.objects.filter(pk=event.pk)
     try:
         order = event.order
-        lifecycle.sync(order)  # commits what it learnt on its own, even if authorising fails
-        # Every commit is a disk flush, and a flash sale is thousands of these: the
-        # authorisation and the event's "done" share one.
-        with transaction.atomic():
-            if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
+        if refetch or not already_known(order, event):
+            lifecycle.sync(order)  # commits what it learnt on its own, even if authorising fails
+        done = {"state": WebhookEvent.State.DONE, "attempts": F("attempts") + 1, "error": "", "traceback": "",
+                "processed_at": timezone.now()}
+        if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
+            # Every commit is a disk flush, and a flash sale is thousands of these: the
+            # authorisation and the event's "done" share one.
+            with transaction.atomic():
                 lifecycle.authorise(order)
-            events.update(state=WebhookEvent.State.DONE, attempts=F("attempts") + 1, error="", traceback="",
-                          processed_at=timezone.now())
+                events.update(**done)
+        else:
+            events.update(**done)  # one statement in autocommit, no BEGIN/COMMIT around it
     except Exception as error:  # kept on the event, not lost: retried later
         logger.warning("webhook event %s failed: %s", event.pk, error)
         events.update(
@@ -103,6 +111,41 @@ def process_event(event_pk: int) -> str:
         )
         return "failed"
     return "done"
+
+
+#: For each event, the transactions whose id in the event's ``data`` shows it is already held.
+_EVENT_TRANSACTIONS = {
+    "order_captured": ("capture_id", "captures"),
+    "order_refunded": ("refund_id", "refunds"),
+    "order_canceled": ("cancel_id", "cancellations"),
+}
+
+
+def already_known(order: TamaraOrder, event: WebhookEvent) -> bool:
+    """True when the event reports nothing the order does not already hold.
+
+    - ``order_approved`` or ``order_authorised`` for an order already authorised or past it
+      (the app authorised it, or the event is late);
+    - ``order_captured``, ``order_refunded`` or ``order_canceled`` naming a capture, refund or
+      cancellation of this order that is already recorded (the app made it).
+
+    Anything else, an unknown id or none at all included, is re-fetched. Tamara sends an event
+    for every change, so a change made beside one we already know has an event of its own,
+    and reconciliation catches any that is lost.
+    """
+    if event.event_type in ("order_approved", "order_authorised"):
+        return RANK.get(order.status, -1) >= RANK[OrderStatus.AUTHORISED]
+    if event.event_type not in _EVENT_TRANSACTIONS:
+        return False
+    key, related = _EVENT_TRANSACTIONS[event.event_type]
+    try:
+        data = json.loads(event.body).get("data")
+    except (ValueError, AttributeError):
+        return False
+    tamara_id = data.get(key) if isinstance(data, dict) else None
+    if not tamara_id or not isinstance(tamara_id, str):
+        return False
+    return getattr(order, related).filter(**{key: tamara_id}).exists()
 
 
 def retry_failed_events(limit: int = 100, *, stale_after: dt.timedelta = dt.timedelta(minutes=10)) -> dict[str, int]:
@@ -154,9 +197,10 @@ def sync_order_task(order_pk: int) -> str:
 def reprocess(event: WebhookEvent) -> str:
     """Run a stored event again now (the admin's "reprocess" action)."""
     WebhookEvent.objects.filter(pk=event.pk).update(state=WebhookEvent.State.PENDING)
-    return process_event(event.pk)
+    return process_event(event.pk, refetch=True)  # staff asked for it: always ask Tamara
 
 
 __all__: list[Any] = [
-    "enqueue_event", "process_webhook_event", "process_pending_events", "process_event", "retry_failed_events", "reconcile_task", "reprocess",
+    "enqueue_event", "process_webhook_event", "process_pending_events", "process_event", "already_known",
+    "retry_failed_events", "reconcile_task", "reprocess",
 ]

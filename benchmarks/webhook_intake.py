@@ -1,12 +1,14 @@
 """Webhook intake: authentic deliveries per second at /tamara/webhooks/ against a bare view.
 
-    python benchmarks/webhook_intake.py [--seconds 10] [--connections 8] [--rounds 2]
+    python benchmarks/webhook_intake.py [--seconds 10] [--connections 8] [--rounds 2] [--orders 1000]
 
 Both endpoints are served by the same gunicorn (the sandbox project, 2 sync workers, same
 middleware) on PostgreSQL with persistent connections, and driven by wrk from a second
-process on loopback. Every request carries a distinct body (wrk's Lua counter), so the
-intake stores each one; processing is queued on Redis (django-tasks' RQ backend) for a task
-worker, which is not running during the measurement, as it would run on another machine.
+process on loopback. Every request carries a distinct body (wrk's Lua counter) for one of
+``--orders`` orders, as a flash sale's deliveries are, so the intake stores each one.
+Processing is queued on Redis (django-tasks' RQ backend, one drain task per burst through
+``WEBHOOK_QUEUE_CACHE``, as the sandbox sets it with ``TASKS_BACKEND=rq``) for a task worker,
+which is not running during the measurement, as it would run on another machine.
 
 The baseline parses the same JSON and inserts one row: the least a Django process that must
 persist a delivery can do. The target is 0.7 of its requests per second, with zero non-2xx.

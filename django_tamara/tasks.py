@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.backends.immediate import ImmediateBackend
 
 from . import drain, lifecycle
 from .conf import tamara_settings
@@ -56,7 +57,9 @@ def process_pending_events() -> dict[str, int]:
     if cache is not None:
         drain.open_gate(cache)
     counts: dict[str, int] = {}
-    shared = False
+    # A backend that runs tasks in the caller (Immediate) has no other worker to share with:
+    # queueing there would only nest drains inside drains.
+    shared = isinstance(process_pending_events.get_backend(), ImmediateBackend)
     while pks := drain.claim_pending():
         if len(pks) == drain.BATCH_SIZE and not shared:
             shared = True
@@ -82,8 +85,11 @@ def process_event(event_pk: int, *, refetch: bool = False) -> str:
     unless ``refetch`` is given it costs no call to Tamara. A failure is kept on the event
     (reason and traceback) for :func:`retry_failed_events`.
     """
-    event = WebhookEvent.objects.select_related("order").filter(pk=event_pk).first()
-    if event is None or event.state in (WebhookEvent.State.DONE, WebhookEvent.State.IGNORED):
+    try:  # get(), not first(): no ORDER BY to compile for a row found by its key
+        event = WebhookEvent.objects.select_related("order").get(pk=event_pk)
+    except WebhookEvent.DoesNotExist:
+        return "skipped"
+    if event.state in (WebhookEvent.State.DONE, WebhookEvent.State.IGNORED):
         return "skipped"
     events = WebhookEvent.objects.filter(pk=event.pk)
     try:

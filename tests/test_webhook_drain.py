@@ -208,3 +208,19 @@ def test_without_a_queue_cache_each_delivery_queues_its_own_task(
         deliver(settings, body)
     assert queued_tasks(default_task_backend) == [process_webhook_event.name] * 2
     default_task_backend.clear()
+
+
+def test_with_the_immediate_backend_a_backlog_is_drained_in_place(settings):
+    """No other worker to share with: the drain works through the backlog without nesting."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.CACHES = {**settings.CACHES, "tamara": QUEUE_CACHE}
+    settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara", "API_URL": "http://127.0.0.1:9",
+                       "MAX_RETRIES": 0}
+    order = TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="I-1", currency="SAR",
+                                       total_amount=100, status="authorised")
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(dedupe_key=f"{i:064d}", order=order, event_type="order_updated", body="{}")
+        for i in range(drain.BATCH_SIZE * 3)
+    )
+    result = process_pending_events.enqueue()
+    assert result.return_value == {"failed": drain.BATCH_SIZE * 3}  # one drain did it all

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 import redis
+import rq
+import rq.job
+import rq.registry
 import requests
 from django.db import connection
 
@@ -114,3 +117,9 @@ def test_two_web_processes_and_a_worker_authorise_every_order_once(stack, tamara
     deliveries = [e for e in journal if e.get("kind") == "webhook"]
     assert deliveries and all(e.get("delivered") for e in deliveries), [e for e in deliveries if not e.get("delivered")][:3]
     assert WebhookEvent.objects.filter(event_type="order_approved").count() == ORDERS
+    # The web processes queued drains (the sandbox's TASKS_BACKEND=rq turns them on), not a job each.
+    finished = rq.registry.FinishedJobRegistry("default", connection=redis.Redis.from_url(REDIS_URL))
+    ran = Counter(rq.job.Job.fetch(job_id, connection=finished.connection).func_name
+                  for job_id in finished.get_job_ids())
+    assert ran and all("process_pending_events" in name for name in ran), ran
+    assert sum(ran.values()) < WebhookEvent.objects.count(), ran

@@ -145,8 +145,19 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Tamara puts the webhook's tamaraToken in the query string: mask it in request lines.
+    "filters": {"tamara_token": {"()": "django_tamara.log_filters.TamaraTokenFilter"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "loggers": {
         "django_tamara": {"handlers": ["console"], "level": env("TAMARA_LOG_LEVEL", default="INFO")},
+        # runserver's request log, as Django configures it, plus the filter.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
+                          "filters": ["tamara_token"]},
     },
 }

@@ -25,6 +25,7 @@ import jwt
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..log_filters import install as install_token_filter
 from .events import Event
 from .faults import WebhookFaults
 from .journal import Journal
@@ -33,6 +34,9 @@ from .jsonutil import add_query, dumps
 __all__ = ["Notifier", "make_token", "NOTIFICATION_SHAPES", "TOKEN_LIFETIME"]
 
 logger = logging.getLogger("django_tamara.simulator")
+
+# urllib3 logs each request line at DEBUG, and a delivery's URL carries its tamaraToken.
+install_token_filter("urllib3.connectionpool")
 
 NOTIFICATION_SHAPES = ("event_type", "order_status")
 #: Seconds between ``iat`` and ``exp`` in Tamara's sample token.

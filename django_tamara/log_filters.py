@@ -1,0 +1,44 @@
+"""Keep Tamara's webhook token out of logs.
+
+Tamara sends the ``tamaraToken`` JWT in the notification URL's query string as well as in the
+``Authorization`` header, so every access log line of a delivery carries it. The token does
+not sign the body: anyone who reads it can post any body to the shop until it expires (15
+minutes). Add :class:`TamaraTokenFilter` to the loggers or handlers that write request lines
+(``django.server``, gunicorn's access log, urllib3 at DEBUG); the simulator adds it to
+urllib3's logger itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+#: ``tamaraToken=<value>`` in a URL, up to the next separator.
+TOKEN_IN_URL = re.compile(r"(tamaraToken=)[^&\s\"']+", re.IGNORECASE)
+
+MASK = "***"
+
+
+def mask_tamara_token(text: str) -> str:
+    """``text`` with every ``tamaraToken=`` value replaced by ``***``."""
+    return TOKEN_IN_URL.sub(rf"\g<1>{MASK}", text)
+
+
+class TamaraTokenFilter(logging.Filter):
+    """A logging filter that masks ``tamaraToken`` values; it never drops a record.
+
+    ``LOGGING = {"filters": {"tamara_token": {"()": "django_tamara.log_filters.TamaraTokenFilter"}}, ...}``
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "tamaratoken=" in message.lower():
+            record.msg, record.args = mask_tamara_token(message), None
+        return True
+
+
+def install(logger_name: str) -> None:
+    """Add the filter to ``logger_name`` once (for loggers the app does not configure)."""
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, TamaraTokenFilter) for f in logger.filters):
+        logger.addFilter(TamaraTokenFilter())

@@ -11,6 +11,9 @@ made to the simulator is counted from the simulator's journal; the baseline then
 number of calls of each kind with a bare ``requests.Session`` and no Django at all. The ratio
 is the share of the raw throughput left after the client, the webhook round trip and the
 database: the target is 0.8.
+
+``BENCH_PROFILE=/tmp/shop.txt`` also records the shop's gunicorn with py-spy during the app
+side (``pip install py-spy`` first; raw collapsed stacks).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ event is processed by two drains at once.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from django.core.cache import BaseCache, caches
 from django.db import transaction
@@ -96,14 +96,12 @@ def claim_pending(limit: int = BATCH_SIZE) -> list[int]:
     return pks
 
 
-def queue_drain(queue: Any) -> None:
+def queue_drain(cache: BaseCache, queue: Callable[[], Any]) -> None:
     """Close the gate and, if this call closed it, run ``queue()`` (which queues the drain).
 
     The delivery is already stored, so a queue that fails (Redis down) must not fail the
     delivery: the gate is opened again for the next one, and the retry sweep has the row.
     """
-    cache = gate_cache()
-    assert cache is not None
     if not close_gate(cache):
         return
     try:

@@ -6,7 +6,6 @@ backend can serialise them, and each re-reads the database before acting.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import traceback
 from typing import Any
@@ -36,8 +35,9 @@ def enqueue_event(event_pk: int) -> None:
 
 
 def _dispatch(event_pk: int) -> None:
-    if drain.gate_cache() is not None:
-        drain.queue_drain(process_pending_events.enqueue)
+    cache = drain.gate_cache()
+    if cache is not None:
+        drain.queue_drain(cache, process_pending_events.enqueue)
         return
     try:
         process_webhook_event.enqueue(event_pk)
@@ -59,10 +59,10 @@ def process_pending_events() -> dict[str, int]:
     counts: dict[str, int] = {}
     # A backend that runs tasks in the caller (Immediate) has no other worker to share with:
     # queueing there would only nest drains inside drains.
-    shared = isinstance(process_pending_events.get_backend(), ImmediateBackend)
+    may_share = not isinstance(process_pending_events.get_backend(), ImmediateBackend)
     while pks := drain.claim_pending():
-        if len(pks) == drain.BATCH_SIZE and not shared:
-            shared = True
+        if may_share and len(pks) == drain.BATCH_SIZE:
+            may_share = False  # one helper per drain; it shares further if the backlog lasts
             process_pending_events.enqueue()
         for pk in pks:
             outcome = process_event(pk)
@@ -145,9 +145,10 @@ def already_known(order: TamaraOrder, event: WebhookEvent) -> bool:
         return False
     key, related = _EVENT_TRANSACTIONS[event.event_type]
     try:
-        data = json.loads(event.body).get("data")
-    except (ValueError, AttributeError):
+        payload = event.payload
+    except ValueError:
         return False
+    data = payload.get("data") if isinstance(payload, dict) else None
     tamara_id = data.get(key) if isinstance(data, dict) else None
     if not tamara_id or not isinstance(tamara_id, str):
         return False

@@ -61,6 +61,18 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_RETENTION_DAYS": 30,
     # Orders fetched per batch by reconciliation (tamara_sync).
     "SYNC_BATCH_SIZE": 200,
+    # A capture, refund or cancel Tamara never confirmed holds the order's money actions
+    # until Tamara's records show it, or until this many seconds pass with Tamara showing
+    # nothing (docs/lifecycle.md, "Not confirmed").
+    "SETTLE_WINDOW_SECONDS": 300,
+    # Webhook events still pending or processing after this many seconds are processed
+    # again by tamara_sync --retry-events (their task or worker was lost).
+    "STALE_EVENT_SECONDS": 60,
+    # Orders still new or approved here after this many seconds are synced by
+    # tamara_sync --stuck (their webhook may have been lost).
+    "STUCK_ORDER_SECONDS": 60,
+    # The success page asks Tamara about an order at most once in this many seconds.
+    "LANDING_SYNC_SECONDS": 5,
     # The script of Tamara's promo widget v2, loaded by {% tamara_widget %}. Production is
     # https://cdn.tamara.co/widget-v2/tamara-widget.js; the simulator serves a stand-in at
     # <simulator>/widget-v2/tamara-widget.js so pages work offline.

@@ -99,14 +99,26 @@ def claim_pending(limit: int = BATCH_SIZE) -> list[int]:
 def queue_drain(cache: BaseCache, queue: Callable[[], Any]) -> None:
     """Close the gate and, if this call closed it, run ``queue()`` (which queues the drain).
 
-    The delivery is already stored, so a queue that fails (Redis down) must not fail the
-    delivery: the gate is opened again for the next one, and the retry sweep has the row.
+    Never raises. The delivery is already stored, so neither a gate that cannot be closed nor
+    a queue that fails (Redis down) may fail it: Tamara would deliver again, and the answer
+    would claim a delivery we hold was lost. Either counts as "could not queue": the events
+    stay pending, and the next delivery's drain or the retry sweep
+    (``tamara_sync --retry-events``) processes them (#12).
     """
-    if not close_gate(cache):
+    try:
+        if not close_gate(cache):
+            return
+    except Exception as error:  # the cache is down: nobody is sure to queue a drain now
+        logger.warning("could not close the webhook drain gate (%s: %s); the events stay pending",
+                       type(error).__name__, error)
         return
     try:
         queue()
     except Exception as error:  # the row is committed: the sweep or the next delivery gets it
         logger.warning("could not queue the webhook drain (%s: %s); the events stay pending",
                        type(error).__name__, error)
-        open_gate(cache)
+        try:
+            open_gate(cache)
+        except Exception as reopen_error:  # it expires after GATE_SECONDS on its own
+            logger.warning("could not open the webhook drain gate again (%s: %s); it expires in %s s",
+                           type(reopen_error).__name__, reopen_error, GATE_SECONDS)

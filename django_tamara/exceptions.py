@@ -24,6 +24,8 @@ __all__ = [
     "PayloadInvalid",
     "AmountExceeded",
     "InvalidTransition",
+    "OrderHeld",
+    "NotConfirmed",
     "MoneyError",
     "UnknownCurrency",
     "InvalidAmount",
@@ -137,3 +139,31 @@ class AmountExceeded(TamaraError):
 
 class InvalidTransition(TamaraError):
     """The action does not fit the order's status (cancel after capture, refund before it)."""
+
+
+class OrderHeld(InvalidTransition):
+    """The order has a capture, refund or cancel that Tamara has not confirmed yet.
+
+    Nothing else may move money on it until Tamara's records settle that attempt (a webhook,
+    a sync, or the settling window passing with Tamara showing nothing): a second attempt
+    could move the money twice. ``intent`` is the unsettled :class:`~.models.Intent`.
+    """
+
+    def __init__(self, message: str, *, intent: Any = None) -> None:
+        self.intent = intent
+        super().__init__(message)
+
+
+class NotConfirmed(TamaraError):
+    """Tamara never confirmed the capture, refund or cancel just sent: it may or may not have happened.
+
+    Raised when the answer never came (a timeout, a dropped connection) or was a 5xx. The
+    attempt is kept as an unsettled :class:`~.models.Intent` and the order is held
+    (:class:`OrderHeld`) until Tamara's records show the outcome. Do not repeat the call.
+    ``cause`` is the client error that left it unconfirmed.
+    """
+
+    def __init__(self, message: str, *, intent: Any = None, cause: Exception | None = None) -> None:
+        self.intent = intent
+        self.cause = cause
+        super().__init__(message)

@@ -6,8 +6,10 @@ so locking, amount checks and signals live in one place:
 1. lock the order row (``select_for_update``) inside ``transaction.atomic()``, so two workers
    acting on one order take turns;
 2. check the amount against what is left *before* calling Tamara, naming the amounts;
-3. call Tamara; a 409 ("already in that state") or a timeout after the request left ends in a
-   :func:`sync` (fetch and apply), never in a guess;
+3. for a capture, refund or cancel, commit the attempt (:class:`~.models.Intent`) first and
+   call Tamara without the lock: an answer that never comes leaves it *not confirmed*, and
+   the order is held until Tamara's records settle it (:mod:`.intents`); a 409 or a timeout
+   ends in a :func:`sync` (fetch and apply), never in a guess;
 4. record the transaction row and the new totals;
 5. send the shop's signals once the transaction commits.
 """
@@ -15,15 +17,24 @@ so locking, amount checks and signals live in one place:
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from django.db import IntegrityError, transaction
 
-from . import signals
+from . import intents, signals
 from .client import ShippingInfo, TamaraClient, get_client
-from .exceptions import AmountExceeded, Conflict, InvalidTransition, TamaraTimeout
+from .exceptions import (
+    AmountExceeded,
+    Conflict,
+    InvalidTransition,
+    NotConfirmed,
+    ServerError,
+    TamaraConnectionError,
+    TamaraError,
+    TamaraTimeout,
+)
 from .mirror import SyncResult, plain_json, sync_order
-from .models import Cancellation, Capture, Refund, TamaraOrder
+from .models import Cancellation, Capture, Intent, OrderAction, Refund, TamaraOrder
 from .money import Money
 from .states import CANCELABLE, CAPTURABLE, REFUNDABLE, OrderStatus, is_forward
 
@@ -31,7 +42,9 @@ logger = logging.getLogger("django_tamara.lifecycle")
 
 S = OrderStatus
 
-__all__ = ["sync", "sync_by_id", "authorise", "capture", "refund", "cancel", "update_reference_id"]
+__all__ = [
+    "sync", "sync_by_id", "authorise", "open_intent", "capture", "refund", "cancel", "settle", "update_reference_id",
+]
 
 
 # Signals ---------------------------------------------------------------------------------
@@ -83,7 +96,9 @@ def _locked(order: TamaraOrder) -> TamaraOrder:
 
 
 def _apply(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
+    """Apply Tamara's JSON to the locked order, then settle any open attempt against its ledger."""
     result = order.update_from_api(data)
+    intents.settle_from_ledger(order)
     _emit_on_commit(order, result)
     return result
 
@@ -100,7 +115,7 @@ def sync(order: TamaraOrder, *, client: TamaraClient | None = None) -> SyncResul
     """
     client = client or get_client()
     data = client.get_order(str(order.order_id))
-    if order.pk and order.raw == plain_json(data):
+    if order.pk and order.raw == plain_json(data) and intents.unsettled(order) is None:
         return SyncResult(old_status=order.status, new_status=order.status)
     with transaction.atomic():
         locked = _locked(order)
@@ -190,6 +205,118 @@ def _check_amount(kind: str, amount: Money, left: Money, order: TamaraOrder) -> 
         )
 
 
+def _amount_for(locked: TamaraOrder, kind: str, amount: Money | None) -> Money:
+    """The amount ``kind`` would move on the locked order, or why it cannot (named amounts)."""
+    if kind == Intent.Kind.CAPTURE:
+        if locked.status not in CAPTURABLE:
+            raise InvalidTransition(f"cannot capture order {locked.order_reference_id}: it is {locked.status}")
+        left = locked.capturable
+    elif kind == Intent.Kind.REFUND:
+        if locked.status not in REFUNDABLE:
+            raise InvalidTransition(
+                f"cannot refund order {locked.order_reference_id}: it is {locked.status}; "
+                "refund after capture, cancel before it"
+            )
+        left = locked.refundable
+    else:
+        if locked.status not in CANCELABLE or locked.captured_amount > 0:
+            raise InvalidTransition(
+                f"cannot cancel order {locked.order_reference_id}: it is {locked.status}; "
+                "cancel before capture, refund after it"
+            )
+        left = locked.capturable
+    amount = left if amount is None else amount
+    _check_amount(kind, amount, left, locked)
+    return amount
+
+
+def open_intent(
+    order: TamaraOrder,
+    kind: str,
+    amount: Money | None = None,
+    *,
+    user: Any = None,
+    merchant_refund_id: str | None = None,
+    audit: OrderAction | None = None,
+) -> Intent:
+    """Check the attempt and commit it, *before* Tamara is called (step one of every money action).
+
+    Refuses (typed errors naming the amounts) an attempt that does not fit the order, and
+    :class:`~.exceptions.OrderHeld` while another attempt on the order is unsettled. When
+    called outside a transaction the intent is committed on return, so whatever happens to
+    the call afterwards (timeout, a dead database, a killed process), the question "did it
+    happen?" is remembered and reconciliation answers it from Tamara's records. (Called inside
+    a shop's own ``atomic()`` block, it commits with that block.) ``audit``, the admin's
+    :class:`~.models.OrderAction` of the attempt, is saved with it and follows its outcome.
+    """
+    with transaction.atomic():
+        locked = _locked(order)
+        intents.refuse_if_held(locked)
+        amount = _amount_for(locked, kind, amount)
+        intent = intents.open_intent(locked, kind, amount, user=user, merchant_refund_id=merchant_refund_id)
+        if audit is not None:
+            intents.link_audit(intent, audit)
+    _refresh(order, locked)
+    return intent
+
+
+def _look_for(order: TamaraOrder, intent: Intent, client: TamaraClient) -> Any:
+    """Sync the order and return the ledger row that settles ``intent``, if Tamara shows it."""
+    try:
+        sync(order, client=client)
+    except TamaraError as error:
+        logger.warning("order %s: could not sync after an unanswered %s (%s)", order.order_id, intent.kind, error)
+        return None
+    intent.refresh_from_db()
+    if intent.state != Intent.State.CONFIRMED:
+        return None
+    model, key = intents.LEDGER[intent.kind]
+    return model.objects.get(**{key: intent.tamara_id})
+
+
+def _carry_out(
+    order: TamaraOrder,
+    intent: Intent,
+    client: TamaraClient,
+    call: Callable[[], Any],
+    record: Callable[[TamaraOrder, Any], Any],
+) -> Any:
+    """Send the attempt to Tamara and settle it by the answer (step two of every money action).
+
+    No lock is held across the call: the committed intent already holds the order. A
+    timeout, a dropped connection or a 5xx leaves the attempt *not confirmed*
+    (:class:`~.exceptions.NotConfirmed`) unless a sync at once shows Tamara made it; a
+    409 is settled by a sync as well; any other error is Tamara saying no.
+    """
+    try:
+        answer = call()
+    except (TamaraTimeout, ServerError) as error:
+        intents.mark_unconfirmed(intent, error)
+        row = _look_for(order, intent, client)
+        if row is not None:
+            return row
+        raise NotConfirmed(f"order {order.order_reference_id}: {intent.message}", intent=intent,
+                           cause=error) from error
+    except Conflict as error:
+        row = _look_for(order, intent, client)
+        if row is not None:
+            return row
+        intents.refuse(intent, f"Tamara answered 409: {error}")
+        raise
+    except TamaraConnectionError as error:  # never reached Tamara
+        intents.refuse(intent, f"the request never reached Tamara ({error})", state=Intent.State.ABSENT)
+        raise
+    except TamaraError as error:
+        intents.refuse(intent, f"Tamara answered: {error}")
+        raise
+    with transaction.atomic():
+        locked = _locked(order)
+        row = record(locked, answer)
+        intents.confirm(intent, getattr(row, intents.LEDGER[intent.kind][1]))
+    _refresh(order, locked)
+    return row
+
+
 def capture(
     order: TamaraOrder,
     amount: Money | None = None,
@@ -199,36 +326,33 @@ def capture(
     shipping_amount: Money | None = None,
     tax_amount: Money | None = None,
     discount_amount: Money | None = None,
+    intent: Intent | None = None,
+    user: Any = None,
     client: TamaraClient | None = None,
-) -> Capture | None:
+) -> Capture:
     """Capture ``amount`` (default: everything left). Returns the new :class:`Capture` row.
 
-    On a timeout the order is synced: if Tamara recorded the capture, its row is returned;
-    if not, ``None`` (nothing was captured, try again).
+    ``intent``, from :func:`open_intent`, when the caller committed the attempt itself (the
+    admin does, with its audit row); its amount is the one captured. Raises
+    :class:`~.exceptions.NotConfirmed` when Tamara's answer never came: do not repeat the
+    capture, the order is held until Tamara's records settle it.
     """
     client = client or get_client()
-    with transaction.atomic():
-        locked = _locked(order)
-        if locked.status not in CAPTURABLE:
-            raise InvalidTransition(f"cannot capture order {locked.order_reference_id}: it is {locked.status}")
-        amount = locked.capturable if amount is None else amount
-        _check_amount("capture", amount, locked.capturable, locked)
-        try:
-            answer = client.capture_order(
-                str(locked.order_id), amount, shipping_info, items=items,
-                shipping_amount=shipping_amount, tax_amount=tax_amount, discount_amount=discount_amount,
-            )
-        except (Conflict, TamaraTimeout) as error:
-            result = _reconcile(locked, client, error)
-            row = result.new_captures[-1] if result.new_captures else None
-        else:
-            row = _record(
-                locked, Capture, "capture_id", answer.capture_id, amount,
-                total_field="captured_amount", status=answer.status,
-                extra={"shipping_info": _shipping_dict(shipping_info), "items": list(items or [])},
-            )
-    _refresh(order, locked)
-    return row
+    intent = intent or open_intent(order, Intent.Kind.CAPTURE, amount, user=user)
+    money = intent.money
+    items = list(items or [])
+
+    def call() -> Any:
+        return client.capture_order(
+            str(order.order_id), money, shipping_info, items=items,
+            shipping_amount=shipping_amount, tax_amount=tax_amount, discount_amount=discount_amount,
+        )
+
+    def record(locked: TamaraOrder, answer: Any) -> Capture:
+        return _record(locked, Capture, "capture_id", answer.capture_id, money, total_field="captured_amount",
+                       status=answer.status, extra={"shipping_info": _shipping_dict(shipping_info), "items": items})
+
+    return _carry_out(order, intent, client, call, record)
 
 
 def refund(
@@ -237,35 +361,30 @@ def refund(
     *,
     comment: str,
     merchant_refund_id: str | None = None,
+    intent: Intent | None = None,
+    user: Any = None,
     client: TamaraClient | None = None,
-) -> Refund | None:
-    """Refund ``amount`` (default: everything captured and not refunded) with Tamara's simplified refund."""
+) -> Refund:
+    """Refund ``amount`` (default: everything captured and not refunded) with Tamara's simplified refund.
+
+    The refund carries the intent's ``merchant_refund_id`` (``merchant_refund_id`` if given,
+    else one made for the intent), so Tamara itself refuses a repeat of it.
+    """
     client = client or get_client()
-    with transaction.atomic():
-        locked = _locked(order)
-        if locked.status not in REFUNDABLE:
-            raise InvalidTransition(
-                f"cannot refund order {locked.order_reference_id}: it is {locked.status}; "
-                "refund after capture, cancel before it"
-            )
-        amount = locked.refundable if amount is None else amount
-        _check_amount("refund", amount, locked.refundable, locked)
-        try:
-            answer = client.simplified_refund(
-                str(locked.order_id), amount, comment, merchant_refund_id=merchant_refund_id
-            )
-        except (Conflict, TamaraTimeout) as error:
-            result = _reconcile(locked, client, error)
-            row = result.new_refunds[-1] if result.new_refunds else None
-        else:
-            row = _record(
-                locked, Refund, "refund_id", answer.refund_id, amount,
-                total_field="refunded_amount", status=answer.status,
-                extra={"capture_id": answer.capture_id, "comment": comment,
-                       "merchant_refund_id": merchant_refund_id or ""},
-            )
-    _refresh(order, locked)
-    return row
+    intent = intent or open_intent(order, Intent.Kind.REFUND, amount, user=user,
+                                   merchant_refund_id=merchant_refund_id)
+    money = intent.money
+    refund_id = intent.merchant_refund_id or None
+
+    def call() -> Any:
+        return client.simplified_refund(str(order.order_id), money, comment, merchant_refund_id=refund_id)
+
+    def record(locked: TamaraOrder, answer: Any) -> Refund:
+        return _record(locked, Refund, "refund_id", answer.refund_id, money, total_field="refunded_amount",
+                       status=answer.status, extra={"capture_id": answer.capture_id, "comment": comment,
+                                                    "merchant_refund_id": refund_id or ""})
+
+    return _carry_out(order, intent, client, call, record)
 
 
 def cancel(
@@ -273,31 +392,39 @@ def cancel(
     amount: Money | None = None,
     *,
     items: Iterable[Mapping[str, Any]] | None = None,
+    intent: Intent | None = None,
+    user: Any = None,
     client: TamaraClient | None = None,
-) -> Cancellation | None:
+) -> Cancellation:
     """Cancel ``amount`` (default: all that is authorised); allowed before any capture only."""
     client = client or get_client()
-    with transaction.atomic():
-        locked = _locked(order)
-        if locked.status not in CANCELABLE or locked.captured_amount > 0:
-            raise InvalidTransition(
-                f"cannot cancel order {locked.order_reference_id}: it is {locked.status}; "
-                "cancel before capture, refund after it"
-            )
-        amount = locked.capturable if amount is None else amount
-        _check_amount("cancel", amount, locked.capturable, locked)
-        try:
-            answer = client.cancel_order(str(locked.order_id), amount, items=items)
-        except (Conflict, TamaraTimeout) as error:
-            result = _reconcile(locked, client, error)
-            row = result.new_cancellations[-1] if result.new_cancellations else None
-        else:
-            row = _record(
-                locked, Cancellation, "cancel_id", answer.cancel_id, amount,
-                total_field="canceled_amount", status=answer.status, extra={"items": list(items or [])},
-            )
-    _refresh(order, locked)
-    return row
+    intent = intent or open_intent(order, Intent.Kind.CANCEL, amount, user=user)
+    money = intent.money
+    items = list(items or [])
+
+    def call() -> Any:
+        return client.cancel_order(str(order.order_id), money, items=items)
+
+    def record(locked: TamaraOrder, answer: Any) -> Cancellation:
+        return _record(locked, Cancellation, "cancel_id", answer.cancel_id, money, total_field="canceled_amount",
+                       status=answer.status, extra={"items": items})
+
+    return _carry_out(order, intent, client, call, record)
+
+
+def settle(order: TamaraOrder, *, client: TamaraClient | None = None) -> Intent | None:
+    """Ask Tamara now about the order's unsettled attempt ("Check with Tamara now").
+
+    Syncs the order, which settles the attempt when Tamara's records show it (or when its
+    settling window has passed with Tamara showing nothing). Returns the attempt as it
+    stands afterwards, or ``None`` when nothing was open.
+    """
+    intent = intents.unsettled(order)
+    if intent is None:
+        return None
+    sync(order, client=client)
+    intent.refresh_from_db()
+    return intent
 
 
 def update_reference_id(order: TamaraOrder, order_reference_id: str, *, client: TamaraClient | None = None) -> None:

@@ -4,8 +4,9 @@ Tamara sends the ``tamaraToken`` JWT in the notification URL's query string as w
 ``Authorization`` header, so every access log line of a delivery carries it. The token does
 not sign the body: anyone who reads it can post any body to the shop until it expires (15
 minutes). Add :class:`TamaraTokenFilter` to the loggers or handlers that write request lines
-(``django.server``, gunicorn's access log, urllib3 at DEBUG); the simulator adds it to
-urllib3's logger itself.
+(``django.server``, urllib3 at DEBUG); the simulator adds it to urllib3's logger itself.
+gunicorn's access log is formatted outside Python's logging filters: run gunicorn with
+``--logger-class django_tamara.gunicorn.Logger``, which masks it with :func:`mask_tamara_token`.
 """
 
 from __future__ import annotations

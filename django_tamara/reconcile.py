@@ -21,7 +21,7 @@ from django.utils import timezone
 from . import lifecycle
 from .conf import tamara_settings
 from .exceptions import TamaraError
-from .models import TamaraOrder
+from .models import Intent, OrderAction, TamaraOrder, WebhookEvent
 from .states import FINAL, OrderStatus
 
 logger = logging.getLogger("django_tamara.reconcile")
@@ -57,13 +57,29 @@ def unfinished_orders() -> QuerySet[TamaraOrder]:
 
 
 def stuck_orders(now: dt.datetime | None = None) -> QuerySet[TamaraOrder]:
-    """Orders whose webhook is overdue: new past the checkout expiry, approved but not
-    authorised, authorised and close to Tamara's 21-day auto-capture."""
+    """Every order that may be wrong here, so a run every minute puts it right within two (#12).
+
+    - an attempt (capture, refund, cancel) Tamara has not confirmed, or an admin attempt with
+      no outcome (the process or the database died mid-call);
+    - a webhook event that failed, or is still pending or processing after
+      ``STALE_EVENT_SECONDS`` (its task or its worker was lost);
+    - new or approved here ``STUCK_ORDER_SECONDS`` after it was created (its webhook may have
+      been refused while the database or the web processes were down);
+    - authorised and close to Tamara's 21-day auto-capture.
+    """
     now = now or timezone.now()
-    expiry = dt.timedelta(minutes=tamara_settings.CHECKOUT_EXPIRY_MINUTES)
+    stale_event = now - dt.timedelta(seconds=tamara_settings.STALE_EVENT_SECONDS)
+    events = WebhookEvent.objects.filter(
+        Q(state=WebhookEvent.State.FAILED)
+        | Q(state__in=[WebhookEvent.State.PENDING, WebhookEvent.State.PROCESSING], received_at__lt=stale_event)
+    )
     return TamaraOrder.objects.filter(
-        Q(status=S.NEW, date_created__lt=now - expiry)
-        | Q(status=S.APPROVED)
+        Q(pk__in=Intent.objects.filter(state__in=Intent.UNSETTLED).values("order_id"))
+        | Q(pk__in=OrderAction.objects.filter(outcome=OrderAction.Outcome.PENDING, order__isnull=False)
+            .values("order_id"))
+        | Q(order_id__in=events.values("order_id"))
+        | Q(status__in=[S.NEW, S.APPROVED],
+            date_created__lt=now - dt.timedelta(seconds=tamara_settings.STUCK_ORDER_SECONDS))
         | Q(status__in=[S.AUTHORISED, S.UPDATED], date_created__lt=now - AUTO_CAPTURE_WATCH)
     )
 

@@ -18,7 +18,7 @@ from django_tasks.backends.immediate import ImmediateBackend
 
 from . import drain, lifecycle
 from .conf import tamara_settings
-from .models import TamaraOrder, WebhookEvent
+from .models import Intent, TamaraOrder, WebhookEvent
 from .states import RANK, OrderStatus
 
 logger = logging.getLogger("django_tamara.tasks")
@@ -135,10 +135,13 @@ def already_known(order: TamaraOrder, event: WebhookEvent) -> bool:
     - ``order_captured``, ``order_refunded`` or ``order_canceled`` naming a capture, refund or
       cancellation of this order that is already recorded (the app made it).
 
-    Anything else, an unknown id or none at all included, is re-fetched. Tamara sends an event
+    Anything else, an unknown id or none at all included, is re-fetched, and so is every event
+    of an order with an attempt Tamara has not confirmed yet. Tamara sends an event
     for every change, so a change made beside one we already know has an event of its own,
     and reconciliation catches any that is lost.
     """
+    if order.intents.filter(state__in=Intent.UNSETTLED).exists():
+        return False  # Tamara's answer to our own call may be in this event: always look (#12)
     if event.event_type in ("order_approved", "order_authorised"):
         return RANK.get(order.status, -1) >= RANK[OrderStatus.AUTHORISED]
     if event.event_type not in _EVENT_TRANSACTIONS:
@@ -155,10 +158,12 @@ def already_known(order: TamaraOrder, event: WebhookEvent) -> bool:
     return getattr(order, related).filter(**{key: tamara_id}).exists()
 
 
-def retry_failed_events(limit: int = 100, *, stale_after: dt.timedelta = dt.timedelta(minutes=10)) -> dict[str, int]:
+def retry_failed_events(limit: int = 100, *, stale_after: dt.timedelta | None = None) -> dict[str, int]:
     """Process failed events again, and pending or claimed ones whose task never ran or never
-    finished (a worker died between the commit and the enqueue, or mid-drain); oldest first.
-    Returns how many ended in each state."""
+    finished (a worker died between the commit and the enqueue, or mid-drain; after
+    ``STALE_EVENT_SECONDS`` by default); oldest first. Returns how many ended in each state."""
+    if stale_after is None:
+        stale_after = dt.timedelta(seconds=tamara_settings.STALE_EVENT_SECONDS)
     stale = timezone.now() - stale_after
     unfinished = (WebhookEvent.State.PENDING, WebhookEvent.State.PROCESSING)
     pks = list(

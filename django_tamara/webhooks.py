@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import uuid
 from typing import Any, Mapping
 
 import jwt
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, transaction
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -42,6 +43,14 @@ TAMARA_EVENTS = (
 
 #: Events that are processed; others (disputes, future events) are stored as ignored.
 KNOWN_EVENTS = frozenset({*TAMARA_EVENTS, "order_updated"})
+
+#: What an event type may be: Tamara's are lower-case words joined by underscores, and the
+#: column holds 64 characters. Anything else (upper case, spaces, NUL, a lone surrogate) is
+#: refused before it reaches the database or the admin's filters.
+EVENT_TYPE = re.compile(r"[a-z_]{1,64}")
+
+#: Answered when the database could not store a delivery: Tamara retries a 5xx.
+STORE_FAILED = "could not store the delivery; try again"
 
 
 class InvalidToken(Exception):
@@ -83,9 +92,18 @@ def verify_token(token: str | None, key: str | None = None, *, leeway: float | N
 
 
 def parse_body(raw: bytes) -> tuple[dict[str, Any], str]:
-    """Check the delivery's JSON; return it and its event type (either shape, normalised)."""
+    """Check the delivery's JSON; return it and its event type (either shape, normalised).
+
+    Only what the database and the admin can hold is accepted, so a delivery that passes is
+    stored and shown without a 500 on SQLite and PostgreSQL alike (#12): the body must be
+    UTF-8 (PostgreSQL's text is), and no string in it may hold a NUL (``\\u0000``, which
+    PostgreSQL's text and jsonb refuse) or a lone surrogate (which UTF-8 cannot encode).
+    Tamara sends neither; a body that does is not one of its notifications.
+    """
     try:
-        body = json.loads(raw)
+        body = json.loads(raw.decode("utf-8-sig"))  # as json.loads(bytes) does, a BOM is allowed
+    except UnicodeDecodeError:
+        raise InvalidBody("the body is not UTF-8") from None
     except (ValueError, RecursionError):
         raise InvalidBody("the body is not valid JSON") from None
     if not isinstance(body, dict):
@@ -100,12 +118,38 @@ def parse_body(raw: bytes) -> tuple[dict[str, Any], str]:
     event_type = body.get("event_type")
     if event_type is None and "order_status" in body:
         status = body["order_status"]
-        if not isinstance(status, str) or not status:
-            raise InvalidBody("order_status must be a string")
+        if not isinstance(status, str) or not status or not EVENT_TYPE.fullmatch(f"order_{status}"):
+            raise InvalidBody("order_status must be 1 to 58 lower-case letters and underscores")
         event_type = f"order_{status}"
-    if not isinstance(event_type, str) or not event_type or len(event_type) > 64:
-        raise InvalidBody("event_type (or order_status) is missing or not a string")
+    elif not isinstance(event_type, str) or not EVENT_TYPE.fullmatch(event_type):
+        raise InvalidBody("event_type (or order_status) must be 1 to 64 lower-case letters and underscores")
+    check_text(body)
     return body, event_type
+
+
+def check_text(body: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidBody` if a string of ``body`` (a key or a value) holds a NUL or a
+    lone surrogate.
+
+    A walk over the parsed document: ``json.dumps`` would write a NUL back as the escape it
+    came in as, and a notification is a few dozen strings, so the walk costs microseconds.
+    """
+    stack: list[Any] = [body]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidBody("the body holds a NUL character (\\u0000)")
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InvalidBody("the body holds a lone surrogate (an unpaired \\ud800-\\udfff)") from None
 
 
 def dedupe_key(body: Mapping[str, Any]) -> str:
@@ -119,7 +163,8 @@ def dedupe_key(body: Mapping[str, Any]) -> str:
 
 
 def safe_headers(request: HttpRequest) -> dict[str, str]:
-    return {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
+    """The kept headers, without NUL characters (PostgreSQL's jsonb cannot hold them)."""
+    return {name: request.headers[name].replace("\x00", "") for name in KEPT_HEADERS if name in request.headers}
 
 
 def error(status: int, message: str) -> JsonResponse:
@@ -171,25 +216,34 @@ class WebhookView(View):
         unique ``dedupe_key`` a repeat. Only when it refuses do we look at which it was.
         Processing is queued once the row is committed (``enqueue_event`` uses on_commit),
         so the intake writes once per delivery.
+
+        A database that fails (down, restarting, out of connections) means the delivery is
+        not stored: the answer is a JSON 503, which Tamara retries, never Django's HTML 500.
+        Once the row is stored the answer is 2xx whatever queueing does (#12).
         """
         from .tasks import enqueue_event
 
         known = event_type in KNOWN_EVENTS
         key = dedupe_key(body)
         try:
-            event = WebhookEvent.objects.create(
-                dedupe_key=key,
-                order_id=body["order_id"],
-                event_type=event_type,
-                body=raw.decode("utf-8", "replace"),
-                headers=safe_headers(request),
-                state=WebhookEvent.State.PENDING if known else WebhookEvent.State.IGNORED,
-            )
-        except IntegrityError:
-            if WebhookEvent.objects.filter(dedupe_key=key).exists():
-                logger.info("duplicate %s delivery for order %s ignored", event_type, body["order_id"])
-                return JsonResponse({"status": "duplicate"})
-            return error(404, f"unknown order {body['order_id']}")
+            try:
+                event = WebhookEvent.objects.create(
+                    dedupe_key=key,
+                    order_id=body["order_id"],
+                    event_type=event_type,
+                    body=raw.decode("utf-8-sig"),  # parse_body checked it is UTF-8
+                    headers=safe_headers(request),
+                    state=WebhookEvent.State.PENDING if known else WebhookEvent.State.IGNORED,
+                )
+            except IntegrityError:
+                if WebhookEvent.objects.filter(dedupe_key=key).exists():
+                    logger.info("duplicate %s delivery for order %s ignored", event_type, body["order_id"])
+                    return JsonResponse({"status": "duplicate"})
+                return error(404, f"unknown order {body['order_id']}")
+        except (DatabaseError, InterfaceError) as failure:  # IntegrityError is handled above
+            logger.warning("could not store a %s delivery for order %s (%s: %s); answered 503",
+                           event_type, body["order_id"], type(failure).__name__, failure)
+            return error(503, STORE_FAILED)
         if known:
             enqueue_event(event.pk)
         return JsonResponse({"status": "received", "event": event.pk})

@@ -74,7 +74,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not Django's shared in-memory database, so live-server tests get a connection
     # per thread and meet SQLite's locking as a real deployment does.
-    DATABASES["default"].setdefault("TEST", {"NAME": str(BASE_DIR / "test_sandbox.sqlite3")})
+    # TEST_SQLITE_NAME gives a second suite run in the same checkout a file of its own.
+    DATABASES["default"].setdefault(
+        "TEST", {"NAME": env("TEST_SQLITE_NAME", default=str(BASE_DIR / "test_sandbox.sqlite3"))}
+    )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -142,6 +145,9 @@ if TASKS_BACKEND == "rq":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
+# Every unhandled error reaches stderr with its traceback, with DEBUG on or off: Django's own
+# console handler prints only with DEBUG=True, and mail_admins needs ADMINS and a mail server,
+# so without this a production 500 leaves no trace (docs/troubleshooting.md, "Errors and logs").
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -149,13 +155,21 @@ LOGGING = {
     "filters": {"tamara_token": {"()": "django_tamara.log_filters.TamaraTokenFilter"}},
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        # A traceback is printed after the message by the formatter: no handler filters it out.
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain",
+                    "filters": ["tamara_token"]},
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
     "loggers": {
         "django_tamara": {"handlers": ["console"], "level": env("TAMARA_LOG_LEVEL", default="INFO")},
+        # 500s (with the traceback) and 4xx warnings of every request, whatever DEBUG says. Not
+        # propagated: Django's "django" logger would print them a second time with DEBUG=True.
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # A request refused for its Host header (ALLOWED_HOSTS), a bad cookie signature...
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # runserver's request log, as Django configures it, plus the filter.
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
                           "filters": ["tamara_token"]},

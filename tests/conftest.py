@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
+# Private Redis and PostgreSQL servers for the fault tests (tests/services.py).
+from .services import private_postgres, private_redis  # noqa: F401
+
 
 def full_order_json(**overrides: Any) -> dict[str, Any]:
     """An order as ``GET /orders/{id}`` answers, with every field of the schemas filled in."""

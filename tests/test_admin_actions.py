@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 import requests
 from django.db import connections
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 
 from django_tamara import lifecycle
 from django_tamara.client import ShippingInfo
@@ -44,8 +45,8 @@ def capture_data(form, amount="60", **extra):
             "shipping_company": "SMSA", "tracking_number": "TRK-1", "tracking_url": "", "shipped_at": "", **extra}
 
 
-def fault(sim, path, action="error_500"):
-    requests.post(f"{sim.url}/simulator/faults", json={"path": path, "action": action, "count": 1},
+def fault(sim, path, action="error_500", count=1):
+    requests.post(f"{sim.url}/simulator/faults", json={"path": path, "action": action, "count": count},
                   timeout=5).raise_for_status()
 
 
@@ -194,7 +195,8 @@ def test_a_stale_form_is_refused_and_shown_again_with_what_is_left(tamara_simula
 def test_tamara_error_is_reported_and_recorded_never_a_500(tamara_simulator, client, staff):
     order = make_order(tamara_simulator)
     form = open_form(client, order, "capture")
-    fault(tamara_simulator, "/payments/capture", "error_500")
+    # Answered 429 on every try (the client's retries included): Tamara said no, nothing moved.
+    fault(tamara_simulator, "/payments/capture", "error_429", count=3)
     response = client.post(action_url(order, "capture"), capture_data(form))
     assert response.status_code == 200
     assert response.context["error"].startswith("Tamara answered: ")
@@ -202,7 +204,39 @@ def test_tamara_error_is_reported_and_recorded_never_a_500(tamara_simulator, cli
     order.refresh_from_db()
     assert order.captured_amount == 0 and not Capture.objects.exists()
     record = OrderAction.objects.get()
-    assert record.outcome == "failed" and "HTTP 500" in record.message and record.user == staff
+    assert record.outcome == "failed" and "HTTP 429" in record.message and record.user == staff
+    assert record.intent is not None and record.intent.state == "refused"
+
+
+def test_a_5xx_is_not_confirmed_and_the_order_offers_only_check_with_tamara(tamara_simulator, client, staff):
+    order = make_order(tamara_simulator)
+    form = open_form(client, order, "capture")
+    fault(tamara_simulator, "/payments/capture", "error_500")
+    response = client.post(action_url(order, "capture"), capture_data(form), follow=True)
+    assert response.redirect_chain == [(change_url(order), 302)]  # never the form again
+    [(level, text)] = messages_of(response)
+    assert level == "warning" and "has not confirmed the capture of 60.00 SAR" in text and "Do not try again" in text
+    html = response.content.decode()
+    assert 'id="tamara-held"' in html and 'id="tamara-action-check"' in html
+    assert 'id="tamara-action-capture"' not in html and 'id="tamara-action-cancel"' not in html
+    record = OrderAction.objects.get()
+    assert record.outcome == "unconfirmed" and record.intent.state == "unconfirmed"
+
+    # The capture form, opened anyway, says why it does not fit and Tamara is not called.
+    page = client.get(action_url(order, "capture"))
+    assert "Tamara has not confirmed the capture of 60.00 SAR" in page.context["reason"]
+    again = client.post(action_url(order, "capture"), capture_data(page.context["form"]))
+    assert "Tamara has not confirmed the capture" in again.context["error"]
+    assert calls(tamara_simulator, "/payments/capture") == 1
+
+    # Tamara shows nothing once the window has passed: checking settles it as not made.
+    with override_settings(TAMARA={**settings.TAMARA, "SETTLE_WINDOW_SECONDS": 0}):
+        checked = client.post(action_url(order, "check"), {"form_token": "c" * 32}, follow=True)
+    [(level, text)] = messages_of(checked)
+    assert level == "success" and "it was not made" in text
+    record.refresh_from_db()
+    assert record.outcome == "failed" and record.intent.state == "absent"
+    assert 'id="tamara-action-capture"' in checked.content.decode()
 
 
 def test_authorise_and_sync_post_from_the_change_page(tamara_simulator, client, staff):
@@ -299,15 +333,29 @@ def test_bulk_refund_reports_failures_with_tamaras_answer(tamara_simulator, clie
     a, b = make_order(tamara_simulator, reference="REF-A"), make_order(tamara_simulator, reference="REF-B")
     for order in (a, b):
         lifecycle.capture(order, shipping_info=SHIPPING)
-    fault(tamara_simulator, "/payments/simplified-refund", "error_500")
+    fault(tamara_simulator, "/payments/simplified-refund", "error_429", count=3)
     confirm = post_action(client, "refund_orders", [a.pk, b.pk], index="0")
     token = confirm.context["form"].token
     done = post_action(client, "refund_orders", [a.pk, b.pk], post="yes", form_token=token, comment="recall")
     levels = sorted(level for level, _ in messages_of(done))
     assert levels == ["error", "success"]
     error = next(text for level, text in messages_of(done) if level == "error")
-    assert "failed: Tamara answered:" in error and "HTTP 500" in error
+    assert "failed: Tamara answered:" in error and "HTTP 429" in error
     assert sorted(TamaraOrder.objects.values_list("status", flat=True)) == ["fully_captured", "fully_refunded"]
+
+
+def test_bulk_refund_reports_an_unconfirmed_refund_as_such(tamara_simulator, client, staff):
+    a, b = make_order(tamara_simulator, reference="REF-A"), make_order(tamara_simulator, reference="REF-B")
+    for order in (a, b):
+        lifecycle.capture(order, shipping_info=SHIPPING)
+    fault(tamara_simulator, "/payments/simplified-refund", "error_500")
+    confirm = post_action(client, "refund_orders", [a.pk, b.pk], index="0")
+    done = post_action(client, "refund_orders", [a.pk, b.pk], post="yes", form_token=confirm.context["form"].token,
+                       comment="recall")
+    levels = sorted(level for level, _ in messages_of(done))
+    assert levels == ["success", "warning"]
+    warning = next(text for level, text in messages_of(done) if level == "warning")
+    assert "REF-A" in warning and "has not confirmed the refund" in warning
 
 
 def test_bulk_authorise_and_sync_run_without_confirmation(tamara_simulator, client, staff):

@@ -10,7 +10,7 @@ import requests
 
 from django_tamara import lifecycle, signals
 from django_tamara.client import ShippingInfo, get_client
-from django_tamara.exceptions import AmountExceeded, InvalidTransition, ServerError
+from django_tamara.exceptions import AmountExceeded, InvalidTransition, NotConfirmed, OrderHeld, ServerError
 from django_tamara.models import Capture, Refund, TamaraOrder
 from django_tamara.money import Money
 
@@ -133,15 +133,28 @@ def test_dropped_connection_after_capture_is_recorded_exactly_once(tamara_simula
     assert [name for name, *_ in received].count("order_captured") == 1
 
 
-def test_server_error_changes_nothing_locally(tamara_simulator):
+def test_server_error_leaves_the_refund_not_confirmed_and_holds_the_order(tamara_simulator, settings):
+    """A 5xx may or may not have taken effect: nothing is recorded, nothing else may move money."""
     order = make_order(tamara_simulator)
     requests.post(f"{tamara_simulator.url}/simulator/faults",
                   json={"path": "/payments/simplified-refund", "action": "error_500", "count": 1}, timeout=5).raise_for_status()
     lifecycle.capture(order, shipping_info=SHIPPING)
-    with pytest.raises(ServerError):
+    with pytest.raises(NotConfirmed) as info:
         lifecycle.refund(order, sar("10"), comment="x")
+    assert isinstance(info.value.cause, ServerError) and info.value.intent.state == "unconfirmed"
     order.refresh_from_db()
     assert order.refunded_amount == 0 and not Refund.objects.exists()
+    with pytest.raises(OrderHeld, match="Tamara has not confirmed the refund of 10.00 SAR"):
+        lifecycle.refund(order, sar("10"), comment="again")
+    assert calls(tamara_simulator, "/payments/simplified-refund") == 1
+
+    # Tamara shows nothing once the settling window has passed: the attempt was not made.
+    settings.TAMARA = {**settings.TAMARA, "SETTLE_WINDOW_SECONDS": 0}
+    intent = lifecycle.settle(order)
+    assert intent is not None and intent.state == "absent"
+    lifecycle.refund(order, sar("10"), comment="now")
+    order.refresh_from_db()
+    assert order.refunded_amount == Decimal("10")
 
 
 def test_conflict_on_authorise_ends_in_a_sync(tamara_simulator):

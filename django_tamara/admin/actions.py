@@ -20,15 +20,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import lifecycle
+from .. import intents, lifecycle
 from ..client import ShippingInfo
-from ..exceptions import AmountExceeded, InvalidTransition, TamaraAPIError, TamaraError
-from ..models import OrderAction, TamaraOrder
+from ..exceptions import AmountExceeded, InvalidTransition, NotConfirmed, TamaraAPIError, TamaraError
+from ..models import Intent, OrderAction, TamaraOrder
 from ..money import Money, MoneyError
 from ..states import CANCELABLE, CAPTURABLE, REFUNDABLE, OrderStatus
 
@@ -66,8 +67,12 @@ SPECS: dict[str, ActionSpec] = {
         ActionSpec(Kind.SYNC, "sync_tamaraorder", gettext_lazy("Sync from Tamara"),
                    gettext_lazy("Sync the selected Tamara orders from Tamara")),
         ActionSpec(Kind.REFERENCE, "update_reference_tamaraorder", gettext_lazy("Update reference id")),
+        ActionSpec(Kind.CHECK, "sync_tamaraorder", gettext_lazy("Check with Tamara now")),
     )
 }
+
+#: The actions that move money: each is committed as an intent before Tamara is called.
+MONEY_KINDS = frozenset({Kind.CAPTURE, Kind.REFUND, Kind.CANCEL})
 
 #: Changelist action name -> kind (the names are a contract with shops' tests).
 BULK_ACTIONS: dict[str, str] = {
@@ -103,6 +108,8 @@ def why_not(order: TamaraOrder, kind: str) -> str | None:
     for every order they show.
     """
     status = order.get_status_display()
+    if kind == Kind.CHECK:
+        return None  # offered only while the order is held (see held_reason)
     if kind == Kind.AUTHORISE:
         if order.status not in (OrderStatus.NEW, OrderStatus.APPROVED):
             return _("it is %(status)s: only approved orders need authorising") % {"status": status}
@@ -130,6 +137,19 @@ def fits(order: TamaraOrder, kind: str) -> bool:
     return why_not(order, kind) is None
 
 
+def held_reason(intent: Intent | None) -> str | None:
+    """Why no capture, refund or cancel fits while ``intent`` is open, in the operator's language."""
+    if intent is None:
+        return None
+    return _("Tamara has not confirmed the %(kind)s of %(amount)s sent at %(when)s. Nothing else may move "
+             "money on this order until Tamara's records show whether it happened: a webhook or the next "
+             "sync settles it, or use Check with Tamara now. If Tamara still shows nothing at %(until)s, "
+             "it was not made") % {
+        "kind": intent.get_kind_display().lower(), "amount": intent.money,
+        "when": f"{timezone.localtime(intent.created_at):%Y-%m-%d %H:%M:%S}",
+        "until": f"{timezone.localtime(intents.settle_by(intent)):%H:%M:%S}"}
+
+
 # Operations: one lifecycle call each, answering with what the operator should read ----------
 
 
@@ -142,66 +162,95 @@ class Answer:
     ok: bool = True
 
 
-Operation = Callable[[TamaraOrder], Answer]
+@dataclass(frozen=True)
+class Operation:
+    """One lifecycle call. Money operations are given the intent :func:`perform` committed."""
+
+    run: Callable[[TamaraOrder, Intent | None], Answer]
+    merchant_refund_id: str | None = None
+
+    def __call__(self, order: TamaraOrder, intent: Intent | None = None) -> Answer:
+        return self.run(order, intent)
 
 
 def authorise_op() -> Operation:
-    def run(order: TamaraOrder) -> Answer:
+    def run(order: TamaraOrder, intent: Intent | None) -> Answer:
         lifecycle.authorise(order)
         return Answer(_("Order %(reference)s is now %(status)s.") % {
             "reference": order.order_reference_id, "status": order.get_status_display()})
-    return run
+    return Operation(run)
 
 
 def sync_op() -> Operation:
-    def run(order: TamaraOrder) -> Answer:
+    def run(order: TamaraOrder, intent: Intent | None) -> Answer:
         result = lifecycle.sync(order)
         values = {"reference": order.order_reference_id, "status": order.get_status_display()}
         if result.changed:
             return Answer(_("Order %(reference)s synced from Tamara: now %(status)s.") % values)
         return Answer(_("Order %(reference)s synced from Tamara: nothing changed (%(status)s).") % values)
-    return run
+    return Operation(run)
+
+
+def check_op() -> Operation:
+    """Settle the order's unconfirmed capture, refund or cancel from Tamara's records, now."""
+    def run(order: TamaraOrder, intent: Intent | None) -> Answer:
+        settled = lifecycle.settle(order)
+        if settled is None:
+            return Answer(_("Nothing on order %(reference)s was waiting for Tamara.") % {
+                "reference": order.order_reference_id})
+        values = {"kind": settled.get_kind_display().lower(), "amount": settled.money,
+                  "reference": order.order_reference_id, "id": settled.tamara_id,
+                  "until": f"{timezone.localtime(intents.settle_by(settled)):%H:%M:%S}"}
+        if settled.state == Intent.State.CONFIRMED:
+            return Answer(_("Tamara confirmed the %(kind)s of %(amount)s on order %(reference)s (%(id)s).") % values,
+                          settled.money)
+        if settled.settled:
+            return Answer(_("Tamara has no record of the %(kind)s of %(amount)s on order %(reference)s: it was not "
+                            "made. The order accepts captures, refunds and cancels again.") % values)
+        return Answer(_("Tamara shows no %(kind)s of %(amount)s on order %(reference)s yet. It may still arrive: "
+                        "the order stays held until Tamara's records show it, or until %(until)s.") % values)
+    return Operation(run)
 
 
 def capture_op(amount: Money | None, shipping_info: ShippingInfo) -> Operation:
-    def run(order: TamaraOrder) -> Answer:
-        row = lifecycle.capture(order, amount, shipping_info=shipping_info)
-        if row is None:
-            return Answer(_("Tamara did not confirm the capture and has no record of it: nothing was captured. "
-                            "Try again."), ok=False)
+    def run(order: TamaraOrder, intent: Intent | None) -> Answer:
+        row = lifecycle.capture(order, amount, shipping_info=shipping_info, intent=intent)
         return Answer(_("Captured %(amount)s on order %(reference)s (Tamara capture %(id)s).") % {
             "amount": row.money, "reference": order.order_reference_id, "id": row.capture_id}, row.money)
-    return run
+    return Operation(run)
 
 
 def refund_op(amount: Money | None, comment: str, merchant_refund_id: str | None = None) -> Operation:
-    def run(order: TamaraOrder) -> Answer:
-        row = lifecycle.refund(order, amount, comment=comment, merchant_refund_id=merchant_refund_id or None)
-        if row is None:
-            return Answer(_("Tamara did not confirm the refund and has no record of it: nothing was refunded. "
-                            "Try again."), ok=False)
+    def run(order: TamaraOrder, intent: Intent | None) -> Answer:
+        row = lifecycle.refund(order, amount, comment=comment, merchant_refund_id=merchant_refund_id or None,
+                               intent=intent)
         return Answer(_("Refunded %(amount)s on order %(reference)s (Tamara refund %(id)s).") % {
             "amount": row.money, "reference": order.order_reference_id, "id": row.refund_id}, row.money)
-    return run
+    return Operation(run, merchant_refund_id=merchant_refund_id or None)
 
 
 def cancel_op(amount: Money | None) -> Operation:
-    def run(order: TamaraOrder) -> Answer:
-        row = lifecycle.cancel(order, amount)
-        if row is None:
-            return Answer(_("Tamara did not confirm the cancellation and has no record of it: nothing was "
-                            "canceled. Try again."), ok=False)
+    def run(order: TamaraOrder, intent: Intent | None) -> Answer:
+        row = lifecycle.cancel(order, amount, intent=intent)
         return Answer(_("Canceled %(amount)s on order %(reference)s (Tamara cancel %(id)s).") % {
             "amount": row.money, "reference": order.order_reference_id, "id": row.cancel_id}, row.money)
-    return run
+    return Operation(run)
 
 
 def reference_op(new_reference: str) -> Operation:
-    def run(order: TamaraOrder) -> Answer:
+    def run(order: TamaraOrder, intent: Intent | None) -> Answer:
         old = order.order_reference_id
         lifecycle.update_reference_id(order, new_reference)
         return Answer(_("Reference id changed from %(old)s to %(new)s.") % {"old": old, "new": new_reference})
-    return run
+    return Operation(run)
+
+
+def not_confirmed_message(kind: str, amount: Money | None, order: TamaraOrder) -> str:
+    return _("Tamara has not confirmed the %(kind)s of %(amount)s on order %(reference)s yet (no answer in "
+             "time). Do not try again: it may still happen. The order is held until Tamara's records show "
+             "whether it did; a webhook or the next sync settles it, or use Check with Tamara now.") % {
+        "kind": SPECS[kind].label.lower(), "amount": amount if amount is not None else "",
+        "reference": order.order_reference_id}
 
 
 # The runner ---------------------------------------------------------------------------------------
@@ -246,10 +295,14 @@ def perform(
 
     Inside one transaction: lock the order, consume ``token`` (a second use answers with the
     first attempt, without calling Tamara), check the action still fits and that what is left
-    is still what the form showed (``seen_left``), call the lifecycle service in a savepoint,
-    and store the outcome. Errors become outcomes, never exceptions: the admin must not 500
-    after Tamara answered.
+    is still what the form showed (``seen_left``). A capture, refund or cancel then commits
+    its intent with the audit row *before* Tamara is called, outside the transaction, so an
+    answer that never comes (or a database that dies meanwhile) leaves a held order and a
+    pending audit row for reconciliation to settle, never a lost attempt. Errors become
+    outcomes, never exceptions: the admin must not 500 after Tamara was called.
     """
+    money_kind = kind in MONEY_KINDS
+    intent: Intent | None = None
     with transaction.atomic():
         order = TamaraOrder.objects.select_for_update().filter(pk=order_pk).first()
         if order is None:
@@ -273,31 +326,63 @@ def perform(
         if reason is None and seen_left is not None and left is not None and left.amount != seen_left:
             reason = _("the order changed since the form was opened: %(left)s is left now; "
                        "check the amount and confirm again") % {"left": left}
-        answer: Answer | None = None
+        if reason is None and money_kind:
+            reason = held_reason(intents.unsettled(order))
+            if reason is None:
+                try:
+                    intent = lifecycle.open_intent(order, kind, requested, user=_user(user), audit=record,
+                                                   merchant_refund_id=operation.merchant_refund_id)
+                except (AmountExceeded, InvalidTransition, MoneyError) as error:
+                    reason = str(error)
         if reason is not None:
-            outcome, message = Outcome.SKIPPED, reason
-        else:
-            try:
-                with transaction.atomic():
-                    answer = operation(order)
-            except (AmountExceeded, InvalidTransition, MoneyError) as error:
-                outcome, message = Outcome.SKIPPED, str(error)
-            except TamaraAPIError as error:
-                outcome, message = Outcome.FAILED, _("Tamara answered: %(error)s") % {"error": error}
-            except TamaraError as error:
-                outcome, message = Outcome.FAILED, str(error)
-            except Exception as error:  # never a 500 after a payment call: record and report it
-                logger.exception("admin %s of order %s failed", kind, order_pk)
-                outcome, message = Outcome.FAILED, _("unexpected error: %(error)s") % {
-                    "error": f"{type(error).__name__}: {error}"}
-            else:
-                outcome, message = (Outcome.DONE if answer.ok else Outcome.FAILED), answer.message
-        amount = answer.amount if answer is not None and answer.amount is not None else requested
-        record.outcome = outcome
-        record.message = str(message)[:5000]
-        record.amount = amount.amount if amount is not None else None
-        record.save()
+            record.outcome, record.message = Outcome.SKIPPED, str(reason)[:5000]
+            record.save()
+            return Attempt(kind, Outcome.SKIPPED, str(reason), order=order, amount=requested, record=record)
+        if not money_kind:
+            outcome, message, answer = _run(operation, order, None, kind, order_pk)
+            amount = answer.amount if answer is not None and answer.amount is not None else requested
+            record.outcome, record.message = outcome, str(message)[:5000]
+            record.amount = amount.amount if amount is not None else None
+            record.save()
+            return Attempt(kind, outcome, str(message), order=order, amount=amount, record=record)
+
+    # The intent and its audit row are committed: call Tamara, holding no lock.
+    assert intent is not None
+    outcome, message, answer = _run(operation, order, intent, kind, order_pk)
+    amount = answer.amount if answer is not None and answer.amount is not None else intent.money
+    try:
+        # The outcome is the intent's (settled by the lifecycle, now or later); the words are ours.
+        OrderAction.objects.filter(pk=record.pk).update(message=str(message)[:5000])
+    except DatabaseError:
+        logger.exception("could not record the outcome of admin %s of order %s", kind, order_pk)
     return Attempt(kind, outcome, str(message), order=order, amount=amount, record=record)
+
+
+def _run(operation: Operation, order: TamaraOrder, intent: Intent | None, kind: str,
+         order_pk: int) -> tuple[str, str, Answer | None]:
+    """Call ``operation``; every error becomes an outcome and a message for the operator."""
+    try:
+        if intent is None:
+            with transaction.atomic():
+                answer = operation(order, None)
+        else:
+            answer = operation(order, intent)
+    except NotConfirmed:
+        return Outcome.UNCONFIRMED, not_confirmed_message(kind, intent.money if intent else None, order), None
+    except (AmountExceeded, InvalidTransition, MoneyError) as error:
+        return Outcome.SKIPPED, str(error), None
+    except TamaraAPIError as error:
+        return Outcome.FAILED, _("Tamara answered: %(error)s") % {"error": error}, None
+    except TamaraError as error:
+        return Outcome.FAILED, str(error), None
+    except Exception as error:  # never a 500 after a payment call: record and report it
+        logger.exception("admin %s of order %s failed", kind, order_pk)
+        if intent is not None:  # Tamara may have acted: the intent stays open for reconciliation
+            return Outcome.UNCONFIRMED, _("%(message)s (unexpected error: %(error)s)") % {
+                "message": not_confirmed_message(kind, intent.money, order),
+                "error": f"{type(error).__name__}: {error}"}, None
+        return Outcome.FAILED, _("unexpected error: %(error)s") % {"error": f"{type(error).__name__}: {error}"}, None
+    return (Outcome.DONE if answer.ok else Outcome.FAILED), answer.message, answer
 
 
 def perform_many(

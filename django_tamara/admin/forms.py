@@ -51,7 +51,15 @@ class TokenForm(forms.Form):
 
     @property
     def token(self) -> str:
-        return self.cleaned_data["form_token"] if self.is_bound else self.initial["form_token"]
+        """The form's one-time token ("" for a bound form whose token is missing or damaged)."""
+        if not self.is_bound:
+            return self.initial["form_token"]
+        return getattr(self, "cleaned_data", {}).get("form_token", "")
+
+    @property
+    def damaged(self) -> bool:
+        """A bound form whose token is missing or not one of ours: it was not sent by our page."""
+        return self.is_bound and "form_token" in self.errors
 
 
 # One order -----------------------------------------------------------------------------------------
@@ -89,6 +97,15 @@ class AuthoriseForm(ConfirmForm):
 
 class SyncForm(ConfirmForm):
     kind = Kind.SYNC
+
+
+class CheckForm(OrderActionForm):
+    """Check with Tamara now: settle the order's unconfirmed capture, refund or cancel."""
+
+    kind = Kind.CHECK
+
+    def operation(self) -> Operation:
+        return actions.check_op()
 
 
 class AmountForm(OrderActionForm):
@@ -229,6 +246,7 @@ ORDER_FORMS: dict[str, type[OrderActionForm]] = {
     Kind.REFUND: RefundForm,
     Kind.CANCEL: CancelForm,
     Kind.REFERENCE: ReferenceForm,
+    Kind.CHECK: CheckForm,
 }
 
 

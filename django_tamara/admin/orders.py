@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import intents
 from ..models import Cancellation, Capture, Refund, TamaraOrder, WebhookEvent
 from ..money import CURRENCY_EXPONENTS
 from . import actions as rules
@@ -140,7 +141,11 @@ class TamaraOrderAdmin(OrderActionViews, admin.ModelAdmin):
     list_display_links = ("order_reference_id",)
     list_filter = ("status", "payment_type", CurrencyFilter, "created_at", "date_created")
     search_fields = ("order_reference_id", "order_number", "consumer_phone_number", "consumer_email")
-    search_help_text = _("Tamara order id, reference id, order number, phone or e-mail.")
+    #: Fields searched for staff without the personal-data permission (:meth:`get_search_fields`).
+    search_fields_without_pii = ("order_reference_id", "order_number")
+    search_help_text = _("Tamara order id, reference id or order number.")
+    #: The help text for staff who may also search by personal data (:meth:`get_changelist_instance`).
+    search_help_text_with_pii = _("Tamara order id, reference id, order number, phone or e-mail.")
     list_select_related = False
     list_per_page = 50
     paginator = EstimatedCountPaginator
@@ -165,6 +170,24 @@ class TamaraOrderAdmin(OrderActionViews, admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return OrderChangeList
+
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        """Phone and e-mail are searched only for staff allowed to see them.
+
+        A search that finds an order by a full phone number tells whoever typed it that this
+        person is a customer, and with which orders: personal data, even if the list masks
+        the number (#12). Staff without ``view_pii_tamaraorder`` search by reference, order
+        number and Tamara order id only.
+        """
+        return tuple(self.search_fields) if can_see_pii(request.user) else tuple(self.search_fields_without_pii)
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        # The admin is shared by every request: the user's help text goes on this request's
+        # ChangeList, never on ``self``.
+        changelist = super().get_changelist_instance(request)
+        if can_see_pii(request.user):
+            changelist.search_help_text = self.search_help_text_with_pii
+        return changelist
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[TamaraOrder], search_term: str) -> Any:
         """Also find a Tamara order id, exactly (the indexed column, not a text scan)."""
@@ -210,6 +233,7 @@ class TamaraOrderAdmin(OrderActionViews, admin.ModelAdmin):
             loaded = {f.formset.model: list(f.formset.get_queryset()) for f in context.get("inline_admin_formsets", [])}
             context.update(timeline.context(obj, loaded))
             context["tamara_buttons"] = self.buttons(request, obj)
+            context["tamara_held"] = rules.held_reason(intents.unsettled(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def buttons(self, request: HttpRequest, order: TamaraOrder) -> list[dict[str, Any]]:
@@ -218,13 +242,18 @@ class TamaraOrderAdmin(OrderActionViews, admin.ModelAdmin):
         Authorise and sync post straight from the button (both are safe to repeat); the
         others open their intermediate form.
         """
+        held = intents.unsettled(order)
         result = []
         for kind, spec in rules.SPECS.items():
             if not rules.allowed(request.user, kind) or not rules.fits(order, kind):
                 continue
+            # While Tamara has not confirmed an attempt, no other money action is offered;
+            # "Check with Tamara now" is, and only then.
+            if (kind in rules.MONEY_KINDS and held is not None) or (kind == rules.Kind.CHECK and held is None):
+                continue
             result.append({
                 "kind": kind, "label": spec.label, "url": self.action_url(order, kind),
-                "post": kind in (rules.Kind.AUTHORISE, rules.Kind.SYNC), "token": new_token(),
+                "post": kind in (rules.Kind.AUTHORISE, rules.Kind.SYNC, rules.Kind.CHECK), "token": new_token(),
             })
         return result
 

@@ -23,6 +23,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import intents
 from ..models import OrderAction, TamaraOrder
 from ..states import CANCELABLE, CAPTURABLE, REFUNDABLE
 from . import actions as rules
@@ -32,6 +33,9 @@ from .forms import BULK_FORMS, ORDER_FORMS, valid_token
 
 #: Orders listed on a bulk confirmation page; the rest are counted, not listed.
 CONFIRM_LIST_LIMIT = 50
+#: Actions whose button posts at once from the order's page (no form page of their own).
+POSTED_KINDS = (Kind.AUTHORISE, Kind.SYNC, Kind.CHECK)
+
 #: Results per outcome spelled out in messages; the audit log has all of them.
 REPORT_LIMIT = 20
 
@@ -115,12 +119,18 @@ class OrderActionViews:
         error = ""
         if request.method == "POST":
             form = form_class(request.POST, order=order)
+            if form.damaged:  # not a page of ours (a truncated post, a script): nothing is done
+                messages.error(request, _("This form is damaged or incomplete, so nothing was done; "
+                                          "open it again."))
+                return HttpResponseRedirect(self.action_url(order, kind) if kind not in POSTED_KINDS else change_url)
             if form.is_valid():
                 attempt = rules.perform(
                     order.pk, kind, request.user, form.operation(),
                     requested=form.requested(), token=form.token, seen_left=form.seen_left(),
                 )
-                if attempt.duplicate or attempt.outcome == Outcome.DONE or kind in (Kind.AUTHORISE, Kind.SYNC):
+                # Not confirmed: back to the order, never the form again (it would invite a repeat).
+                if (attempt.duplicate or attempt.outcome in (Outcome.DONE, Outcome.UNCONFIRMED)
+                        or kind in POSTED_KINDS):
                     self._message(request, attempt)
                     return HttpResponseRedirect(change_url)
                 # Skipped or failed: the form again, with the reason, a new token and fresh amounts.
@@ -136,6 +146,8 @@ class OrderActionViews:
                 return HttpResponseRedirect(change_url)
             form = form_class(order=order, token=token)
         reason = rules.why_not(order, kind)
+        if reason is None and kind in rules.MONEY_KINDS:
+            reason = rules.held_reason(intents.unsettled(order))
         context = {
             **self.admin_site.each_context(request),  # type: ignore[attr-defined]
             "title": _("%(action)s order %(reference)s") % {"action": spec.label, "reference": order.order_reference_id},
@@ -184,6 +196,8 @@ class OrderActionViews:
                 "when": f", {timezone.localtime(when):%Y-%m-%d %H:%M}" if when else ""})
         elif attempt.outcome == Outcome.DONE:
             messages.success(request, attempt.message)
+        elif attempt.outcome == Outcome.UNCONFIRMED:
+            messages.warning(request, attempt.message)
         elif attempt.outcome == Outcome.SKIPPED:
             messages.warning(request, _("%(reference)s skipped: %(reason)s") % {
                 "reference": attempt.reference, "reason": attempt.message})
@@ -231,6 +245,10 @@ class OrderActionViews:
             if request.POST.get("post") != "yes":
                 return self._bulk_confirm(request, queryset, kind, form_class())
             form = form_class(request.POST)
+            if form.damaged:
+                messages.error(request, _("This form is damaged or incomplete, so nothing was done; "
+                                          "choose the orders and the action again."))
+                return None
             if not form.is_valid():
                 return self._bulk_confirm(request, queryset, kind, form)
         operation = form.operation() if form is not None else (
@@ -294,6 +312,7 @@ class OrderActionViews:
         done = [a for a in attempts if a.outcome == Outcome.DONE and not a.duplicate]
         skipped = [a for a in attempts if a.outcome == Outcome.SKIPPED or a.duplicate]
         failed = [a for a in attempts if a.outcome == Outcome.FAILED and not a.duplicate]
+        unconfirmed = [a for a in attempts if a.outcome == Outcome.UNCONFIRMED and not a.duplicate]
         if done:
             names = ", ".join(
                 f"{a.reference} ({a.amount})" if a.amount is not None else a.reference for a in done[:REPORT_LIMIT]
@@ -310,7 +329,9 @@ class OrderActionViews:
         for attempt in failed[:REPORT_LIMIT]:
             messages.error(request, _("%(reference)s failed: %(reason)s") % {
                 "reference": attempt.reference, "reason": attempt.message})
-        hidden = max(len(skipped) - REPORT_LIMIT, 0) + max(len(failed) - REPORT_LIMIT, 0)
+        for attempt in unconfirmed[:REPORT_LIMIT]:
+            messages.warning(request, attempt.message)
+        hidden = sum(max(len(group) - REPORT_LIMIT, 0) for group in (skipped, failed, unconfirmed))
         if hidden:
             messages.info(request, ngettext(
                 "%(count)d more result is in the order actions log.",

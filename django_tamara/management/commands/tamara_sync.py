@@ -7,7 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_tamara import lifecycle, reconcile
+from django_tamara.conf import tamara_settings
 from django_tamara.exceptions import TamaraError
+from django_tamara.states import OrderStatus
 
 
 class Command(BaseCommand):
@@ -26,6 +28,8 @@ class Command(BaseCommand):
         if options["order"]:
             try:
                 order, result = lifecycle.sync_by_id(options["order"])
+                if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
+                    lifecycle.authorise(order)  # as for every synced order (docs/webhooks.md)
             except TamaraError as error:
                 raise CommandError(f"could not sync order {options['order']}: {error}") from None
             verb = "created" if result.created else ("updated" if result.changed else "unchanged")

@@ -1,0 +1,180 @@
+"""Captures, refunds and cancels Tamara has not confirmed: remember them, hold the order, settle them.
+
+A payment call whose answer never came may have moved the money. Looking once at once (a
+sync straight after a timeout) cannot tell "not done" from "not visible yet": Tamara may
+still be processing the request (#12: a capture answered after 35 s was taken for "nothing
+happened", the operator tried again, and Tamara captured twice). So the lifecycle commits an
+:class:`~django_tamara.models.Intent` *before* it calls Tamara, and this module settles it
+from Tamara's own records only:
+
+* **confirmed** when the order's ledger, as Tamara reports it, holds a transaction that
+  matches the intent (the refund's ``merchant_refund_id``, else the kind and the amount,
+  recorded after the intent was sent and not claimed by another intent);
+* **refused** or **not made** when Tamara answered with an error, the request never left, or
+  Tamara still shows nothing once ``SETTLE_WINDOW_SECONDS`` have passed.
+
+Until then the order is *held*: :func:`refuse_if_held` stops every other capture, refund and
+cancel, and a partial unique index makes a second unsettled intent impossible. Only the
+lifecycle calls this module; it writes the intent and the audit row that started it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from .conf import tamara_settings
+from .exceptions import OrderHeld
+from .models import Cancellation, Capture, Intent, OrderAction, Refund, TamaraOrder
+from .money import Money
+
+State = Intent.State
+Kind = Intent.Kind
+
+#: Per kind: the ledger model and its Tamara id field.
+LEDGER: dict[str, tuple[type[Model], str]] = {
+    Kind.CAPTURE: (Capture, "capture_id"),
+    Kind.REFUND: (Refund, "refund_id"),
+    Kind.CANCEL: (Cancellation, "cancel_id"),
+}
+
+#: A ledger row recorded this long before its intent (clocks of two processes) still matches it.
+CLOCK_SKEW = dt.timedelta(seconds=2)
+
+#: The audit outcome each intent state gives the attempt that started it.
+AUDIT_OUTCOME = {
+    State.SENT: OrderAction.Outcome.PENDING,
+    State.UNCONFIRMED: OrderAction.Outcome.UNCONFIRMED,
+    State.CONFIRMED: OrderAction.Outcome.DONE,
+    State.REFUSED: OrderAction.Outcome.FAILED,
+    State.ABSENT: OrderAction.Outcome.FAILED,
+}
+
+
+def unsettled(order: TamaraOrder) -> Intent | None:
+    """The order's attempt whose outcome is not known yet, if any (there is at most one)."""
+    return Intent.objects.filter(order_id=order.pk, state__in=Intent.UNSETTLED).first()
+
+
+def settle_by(intent: Intent) -> dt.datetime:
+    """When Tamara showing nothing is taken to mean the attempt was not made."""
+    return intent.created_at + dt.timedelta(seconds=tamara_settings.SETTLE_WINDOW_SECONDS)
+
+
+def held_message(intent: Intent) -> str:
+    return (
+        f"order {intent.order.order_reference_id} is held: Tamara has not confirmed the {intent.kind} of "
+        f"{intent.money} sent at {timezone.localtime(intent.created_at):%Y-%m-%d %H:%M:%S}; no other capture, "
+        f"refund or cancel until Tamara's records show whether it happened (a webhook, a sync, or at the "
+        f"latest {timezone.localtime(settle_by(intent)):%H:%M:%S} if Tamara shows nothing)"
+    )
+
+
+def refuse_if_held(order: TamaraOrder) -> None:
+    """Raise :class:`~.exceptions.OrderHeld` when the order has an unsettled attempt."""
+    intent = unsettled(order)
+    if intent is not None:
+        raise OrderHeld(held_message(intent), intent=intent)
+
+
+def open_intent(
+    locked: TamaraOrder, kind: str, amount: Money, *, user: Any = None, merchant_refund_id: str | None = None
+) -> Intent:
+    """Record the attempt (the caller holds the order's lock and commits before calling Tamara)."""
+    refuse_if_held(locked)
+    if kind == Kind.REFUND and not merchant_refund_id:
+        # Tamara refuses a second refund with the same merchant_refund_id, so even a repeat
+        # that slipped past every check here could not refund twice.
+        merchant_refund_id = f"django-tamara-{uuid.uuid4().hex}"
+    try:
+        with transaction.atomic():
+            return Intent.objects.create(
+                order=locked, kind=kind, amount=amount.amount, currency=amount.currency,
+                merchant_refund_id=merchant_refund_id or "", user=user if getattr(user, "pk", None) else None,
+            )
+    except IntegrityError:  # the partial unique index: another attempt is unsettled
+        refuse_if_held(locked)
+        raise
+
+
+def link_audit(intent: Intent, record: OrderAction) -> None:
+    """Tie the admin's audit row to the attempt: its outcome now follows the attempt's."""
+    record.intent = intent
+    record.outcome = OrderAction.Outcome.PENDING
+    record.amount = intent.amount
+    record.save()
+
+
+def _write(intent: Intent, state: str, *, message: str, tamara_id: str = "", only_if: tuple[str, ...]) -> bool:
+    """Move the intent to ``state`` if it is still in one of ``only_if``; the audit row follows."""
+    now = timezone.now()
+    values: dict[str, Any] = {"state": state, "message": message[:5000]}
+    if tamara_id:
+        values["tamara_id"] = tamara_id
+    if state not in Intent.UNSETTLED:
+        values["settled_at"] = now
+    moved = Intent.objects.filter(pk=intent.pk, state__in=only_if).update(**values)
+    if moved:
+        OrderAction.objects.filter(intent_id=intent.pk).update(outcome=AUDIT_OUTCOME[state], message=message[:5000])
+        for name, value in values.items():
+            setattr(intent, name, value)
+    else:
+        intent.refresh_from_db()
+    return bool(moved)
+
+
+def mark_unconfirmed(intent: Intent, cause: Exception) -> None:
+    """Tamara's answer never came (or was a 5xx): the attempt may have happened."""
+    _write(intent, State.UNCONFIRMED, only_if=(State.SENT,), message=(
+        f"Tamara has not confirmed the {intent.kind} of {intent.money} ({type(cause).__name__}); "
+        "it may still happen: do not repeat it, the order is held until Tamara's records settle it"))
+
+
+def confirm(intent: Intent, tamara_id: str) -> bool:
+    return _write(intent, State.CONFIRMED, tamara_id=tamara_id, only_if=Intent.UNSETTLED,
+                  message=f"Tamara confirmed the {intent.kind} of {intent.money} ({tamara_id})")
+
+
+def refuse(intent: Intent, reason: str, *, state: str = State.REFUSED) -> bool:
+    """Tamara answered no (``REFUSED``), or has no record of it (``ABSENT``): nothing moved."""
+    return _write(intent, state, only_if=Intent.UNSETTLED,
+                  message=f"the {intent.kind} of {intent.money} was not made: {reason}")
+
+
+def matching_row(locked: TamaraOrder, intent: Intent) -> Model | None:
+    """The ledger row Tamara recorded for ``intent``, if the ledger (just synced) has one."""
+    model, key = LEDGER[intent.kind]
+    claimed = Intent.objects.filter(order_id=locked.pk, kind=intent.kind, state=State.CONFIRMED).exclude(
+        pk=intent.pk).values_list("tamara_id", flat=True)
+    rows = model.objects.filter(order_id=locked.pk).exclude(**{f"{key}__in": list(claimed)})
+    if intent.kind == Kind.REFUND and intent.merchant_refund_id:
+        row = rows.filter(merchant_refund_id=intent.merchant_refund_id).first()
+        if row is not None:
+            return row
+    return rows.filter(amount=intent.amount, date_created__gte=intent.created_at - CLOCK_SKEW).order_by(
+        "date_created", "pk").first()
+
+
+def settle_from_ledger(locked: TamaraOrder, *, now: dt.datetime | None = None) -> list[Intent]:
+    """Settle the order's open attempts against its ledger, which the caller just synced from Tamara.
+
+    Returns the intents it settled. An attempt stays open while Tamara shows nothing and its
+    settling window has not passed.
+    """
+    now = now or timezone.now()
+    settled = []
+    for intent in Intent.objects.filter(order_id=locked.pk, state__in=Intent.UNSETTLED).select_related("order"):
+        row = matching_row(locked, intent)
+        if row is not None:
+            if confirm(intent, getattr(row, LEDGER[intent.kind][1])):
+                settled.append(intent)
+        elif now >= settle_by(intent):
+            if refuse(intent, f"Tamara shows no such {intent.kind} "
+                              f"{tamara_settings.SETTLE_WINDOW_SECONDS} s after it was sent", state=State.ABSENT):
+                settled.append(intent)
+    return settled

@@ -1,0 +1,524 @@
+"""Test-owned services and processes: a private Redis, a private PostgreSQL, and a shop stack.
+
+The fault tests (issue #12, "Money moves once, whatever fails") kill Redis and PostgreSQL in
+the middle of a burst, so they never touch the machine's own servers: each test gets a
+server of its own on a free port, in a temporary folder, torn down when the test ends
+(failed or not).
+
+- :class:`PrivateRedis`: ``redis-server`` without persistence (``--save "" --appendonly no``),
+  like a cache or queue that loses everything when it dies;
+- :class:`PrivatePostgres`: a cluster made with ``initdb``, run by ``pg_ctl`` as the
+  ``postgres`` user (``initdb`` refuses root); ``kill()`` is ``pg_ctl stop -m immediate``,
+  an abrupt stop with crash recovery at the next start;
+- :class:`SupervisedWorker`: the RQ worker under ``supervisord`` with the very config that
+  docs/scale.md shows (``sandbox_project/supervisord.conf``);
+- :class:`Scheduler`: ``manage.py tamara_sync --stuck --retry-events`` every N seconds, as
+  cron runs it in production ("Scheduled jobs" in docs/scale.md);
+- :func:`shop_stack`: gunicorn web processes, the supervised worker and the scheduler.
+
+Fixtures ``private_redis`` and ``private_postgres`` are registered for the suite by
+``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SUPERVISORD_CONF = ROOT / "sandbox_project" / "supervisord.conf"
+REDIS_SERVER = "/usr/bin/redis-server"
+PG_BIN = Path(shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl").parent
+WORKER_PROGRAM = "rqworker:rqworker-0"  # [program:rqworker] with numprocs=1 in the config
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, interval: float = 0.1, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except AssertionError:  # "never": no point waiting longer
+            raise
+        except Exception:  # noqa: BLE001 - "not yet" (a refused connection, a missing file)
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached in {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (from /proc), children first."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_pids(pids: Sequence[int], sig: int = signal.SIGKILL) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM, then SIGKILL (with whatever it left behind) if it is still there."""
+    if process.poll() is not None:
+        return
+    leftovers = descendants(process.pid)
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_pids([process.pid, *leftovers])
+        process.wait(timeout=10)
+    kill_pids([pid for pid in leftovers if Path(f"/proc/{pid}").exists()])
+
+
+# Redis ----------------------------------------------------------------------------------------
+
+class PrivateRedis:
+    """A ``redis-server`` of the test's own; ``kill()`` then ``start()`` keeps its port."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="tamara-redis-"))
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.log = self.directory / "redis.log"
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self):
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2, socket_connect_timeout=2)
+
+    def ping(self) -> bool:
+        with contextlib.closing(self.client()) as client:
+            return bool(client.ping())
+
+    def start(self) -> PrivateRedis:
+        assert self.process is None or self.process.poll() is not None, "already running"
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(self.directory), "--daemonize", "no"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        try:
+            wait_until(self.ping, timeout=15, what=f"redis on port {self.port}")
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: every key and queued job is gone, clients see their connections drop."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process, timeout=10)
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+# PostgreSQL -----------------------------------------------------------------------------------
+
+def _as_postgres(command: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, *command], capture_output=True, text=True, check=False,
+                          stdin=subprocess.DEVNULL, **kwargs)
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (trust auth, ``fsync=off``), on a free port."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        # Not under pytest's tmp_path: its parent is mode 0700 for root, which postgres cannot enter.
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="tamara-pg-"))
+        self.data = self.directory / "data"
+        self.sockets = self.directory / "sockets"
+        self.log = self.directory / "postgres.log"
+        self.port = free_port()
+        self.sockets.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            for path in (self.directory, self.sockets):
+                shutil.chown(path, "postgres", "postgres")
+        result = _as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                               "-E", "UTF8", "--locale=C", "--no-sync"])
+        if result.returncode:
+            raise RuntimeError(f"initdb failed:\n{result.stdout}\n{result.stderr}")
+
+    def url_for(self, name: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    @property
+    def url(self) -> str:
+        return self.url_for("postgres")
+
+    def connect(self, name: str = "postgres", **kwargs: Any):
+        import psycopg
+
+        return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=name,
+                               connect_timeout=5, **kwargs)
+
+    def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args], timeout=90)
+
+    def start(self) -> PrivatePostgres:
+        options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+        result = self._pg_ctl("-l", str(self.log), "-w", "-t", "60", "-o", options, "start")
+        if result.returncode:
+            raise RuntimeError(f"pg_ctl start failed:\n{result.stdout}\n{result.stderr}\n{self.log_tail()}")
+
+        def answers() -> bool:
+            with self.connect() as conn:
+                return conn.execute("SELECT 1").fetchone() == (1,)
+
+        wait_until(answers, timeout=30, what=f"postgres on port {self.port}")
+        return self
+
+    def kill(self) -> None:
+        """Immediate stop: every server process exits at once, no checkpoint (crash recovery next start)."""
+        self._pg_ctl("-m", "immediate", "stop")
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            result = self._pg_ctl("-m", "fast", "-t", "30", "stop")
+            if result.returncode and (self.data / "postmaster.pid").exists():
+                self.kill()
+
+    def create_database(self, name: str) -> str:
+        """Create a database and return its URL."""
+        with self.connect(autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url_for(name)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A running Redis of the test's own (``.url``, ``.kill()``, ``.start()``), removed afterwards."""
+    server = PrivateRedis()
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A running PostgreSQL cluster of the test's own (``.url``, ``.create_database(name)``,
+    ``.kill()``, ``.start()``), removed afterwards."""
+    server = PrivatePostgres()
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+# The shop's processes --------------------------------------------------------------------------
+
+def shop_env(*, database_url: str, redis_url: str, simulator: Any, **extra: str) -> dict[str, str]:
+    """The environment of the sandbox shop deployed "at scale" (docs/scale.md)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CONN_MAX_AGE": "60",
+        "DEBUG": "False",
+        "TASKS_BACKEND": "rq",
+        "REDIS_URL": redis_url,
+        "TAMARA_API_URL": simulator.url,
+        "TAMARA_API_TOKEN": simulator.api_token,
+        "TAMARA_NOTIFICATION_TOKEN": simulator.notification_token,
+        "TAMARA_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def manage(env: Mapping[str, str], *args: str, timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python manage.py ARGS`` in the project, with ``env``; fails the test on a non-zero exit."""
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=dict(env), capture_output=True,
+                            text=True, timeout=timeout, input=input, check=False)
+    if result.returncode:
+        pytest.fail(f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+class SupervisedWorker:
+    """``supervisord`` running the RQ worker from ``sandbox_project/supervisord.conf``.
+
+    supervisord's children inherit its environment, so the shop's settings (``DATABASE_URL``,
+    ``REDIS_URL``...) are passed to it; the config's ``%(ENV_...)s`` paths point into
+    ``directory``.
+    """
+
+    def __init__(self, env: Mapping[str, str], directory: Path) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.env = {**env, "SHOP_DIR": str(ROOT), "SHOP_PYTHON": sys.executable,
+                    "SUPERVISOR_DIR": str(self.directory)}
+        self.process: subprocess.Popen | None = None
+        self.killed_horses = 0
+
+    def start(self, timeout: float = 30) -> SupervisedWorker:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "supervisor.supervisord", "-c", str(SUPERVISORD_CONF), "--nodaemon"],
+            cwd=self.directory, env=self.env, stdin=subprocess.DEVNULL,
+            stdout=open(self.directory / "supervisord.out", "ab"), stderr=subprocess.STDOUT,
+        )
+        self.wait_running(timeout)
+        return self
+
+    def ctl(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(SUPERVISORD_CONF), *args],
+            cwd=self.directory, env=self.env, capture_output=True, text=True, timeout=20, check=False,
+        )
+        return result.stdout.strip()
+
+    def state(self) -> str:
+        """RUNNING, STARTING, BACKOFF, EXITED, FATAL... as ``supervisorctl status`` shows it."""
+        words = self.ctl("status", WORKER_PROGRAM).split()
+        return words[1] if len(words) > 1 else "UNKNOWN"
+
+    def pid(self) -> int | None:
+        text = self.ctl("pid", WORKER_PROGRAM)
+        return int(text) if text.isdigit() and int(text) > 0 else None
+
+    def wait_running(self, timeout: float = 30) -> int:
+        """Wait for the worker to be RUNNING (up for ``startsecs``); returns its pid."""
+        assert self.process is not None
+        wait_until(lambda: self.state() == "RUNNING", timeout=timeout, interval=0.25,
+                   what=f"the supervised worker RUNNING (log: {self.log_tail()})")
+        pid = self.pid()
+        assert pid
+        return pid
+
+    def kill_worker(self) -> int:
+        """SIGKILL the running worker and its work horse (not supervisord), as the OOM killer
+        would; returns the killed worker's pid."""
+        pid = self.pid()
+        assert pid, "no worker is running"
+        horses = descendants(pid)
+        self.killed_horses = len(horses)  # 1 when a job was running
+        kill_pids([pid, *horses])
+        return pid
+
+    def spawns(self) -> int:
+        """How many times supervisord started the worker (1 + its restarts)."""
+        try:
+            return (self.directory / "supervisord.log").read_text(errors="replace").count("spawned: ")
+        except OSError:
+            return 0
+
+    def wait_restarted(self, old_pid: int, timeout: float = 60) -> int:
+        """Wait for supervisord to have started a new worker process; returns its pid."""
+        found: list[int] = []
+
+        def new_pid() -> bool:
+            pid = self.pid()
+            if pid and pid != old_pid and Path(f"/proc/{pid}").exists():
+                found.append(pid)
+                return True
+            return False
+
+        wait_until(new_pid, timeout=timeout, interval=0.1, what="a restarted worker")
+        return found[-1]
+
+    def log_tail(self, chars: int = 3000) -> str:
+        logs = sorted(self.directory.glob("rqworker*.log")) + [self.directory / "supervisord.log"]
+        text = ""
+        for log in logs:
+            with contextlib.suppress(OSError):
+                text += f"--- {log.name}\n" + log.read_text(errors="replace")[-chars:]
+        return text
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process is None:
+            return
+        leftovers = descendants(self.process.pid)
+        stop_process(self.process, timeout=timeout)
+        kill_pids([pid for pid in leftovers if Path(f"/proc/{pid}").exists()])
+
+
+@dataclass
+class Run:
+    started: float
+    seconds: float
+    returncode: int | None
+    output: str
+
+
+class Scheduler(threading.Thread):
+    """Runs ``manage.py tamara_sync --stuck --retry-events`` every ``interval`` seconds (the
+    documented schedule is every minute), in the background until :meth:`stop`.
+
+    Like cron, the first run comes one interval after the start; runs never overlap.
+    """
+
+    COMMAND = ("tamara_sync", "--stuck", "--retry-events")
+
+    def __init__(self, env: Mapping[str, str], interval: float = 60, command: Sequence[str] = COMMAND) -> None:
+        super().__init__(name="tamara-sync-scheduler", daemon=True)
+        self.env = dict(env)
+        self.interval = interval
+        self.command = [sys.executable, "manage.py", *command]
+        self.runs: list[Run] = []
+        self._stopping = threading.Event()
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        next_run = time.monotonic() + self.interval
+        while not self._stopping.wait(max(0.0, next_run - time.monotonic())):
+            started = time.monotonic()
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.STDOUT, text=True)
+            record = Run(started, 0.0, None, "")
+            self.runs.append(record)  # listed while it runs; seconds and returncode when it ends
+            try:
+                output, _ = self._process.communicate(timeout=max(self.interval * 2, 120))
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                output, _ = self._process.communicate()
+            record.seconds, record.returncode, record.output = (
+                time.monotonic() - started, self._process.returncode, output[-2000:])
+            next_run += self.interval
+            while next_run < time.monotonic():
+                next_run += self.interval  # a run longer than the interval skips a beat, as a timer does
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            process = self._process
+        if process is not None and process.poll() is None:
+            stop_process(process, timeout=10)
+        self.join(timeout=30)
+
+
+@dataclass
+class Stack:
+    urls: list[str]
+    webs: list[subprocess.Popen]
+    worker: SupervisedWorker
+    scheduler: Scheduler | None
+    env: dict[str, str]
+    started: float = field(default_factory=time.monotonic)
+
+
+@contextlib.contextmanager
+def shop_stack(
+    env: Mapping[str, str],
+    directory: Path,
+    *,
+    webs: int = 2,
+    web_workers: int = 2,
+    access_log: Path | None = None,
+    logger_class: str | None = None,
+    scheduler_interval: float | None = 60,
+) -> Iterator[Stack]:
+    """``webs`` gunicorn processes (``web_workers`` each), one supervised RQ worker and, unless
+    ``scheduler_interval`` is None, the reconciliation schedule; all stopped on exit."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ports = [free_port() for _ in range(webs)]
+    processes: list[subprocess.Popen] = []
+    worker = SupervisedWorker(env, directory / "supervisor")
+    scheduler: Scheduler | None = None
+    try:
+        for port in ports:
+            command = [sys.executable, "-m", "gunicorn", "sandbox_project.wsgi:application",
+                       "--workers", str(web_workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+            if access_log is not None:
+                command += ["--access-logfile", str(access_log)]
+            if logger_class is not None:
+                command += ["--logger-class", logger_class]
+            processes.append(subprocess.Popen(
+                command, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL,
+                stdout=open(directory / f"web-{port}.log", "ab"), stderr=subprocess.STDOUT,
+            ))
+        worker.start()
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        import requests
+
+        for url, process in zip(urls, processes):
+            def up(url: str = url, process: subprocess.Popen = process) -> bool:
+                if process.poll() is not None:
+                    raise AssertionError(f"{url} exited:\n" + (directory / f"web-{url.rsplit(':', 1)[1]}.log").read_text()[-3000:])
+                requests.get(f"{url}/admin/login/", timeout=2)
+                return True
+
+            wait_until(up, timeout=30, interval=0.2, what=f"{url} answering")
+        if scheduler_interval is not None:
+            scheduler = Scheduler(env, interval=scheduler_interval)
+            scheduler.start()
+        yield Stack(urls=urls, webs=processes, worker=worker, scheduler=scheduler, env=dict(env))
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        for process in processes:
+            process.terminate()
+        worker.stop()
+        for process in processes:
+            stop_process(process, timeout=20)
+
+
+def web_log_tail(directory: Path, chars: int = 2000) -> str:
+    text = ""
+    for log in sorted(Path(directory).glob("web-*.log")):
+        text += f"--- {log.name}\n" + log.read_text(errors="replace")[-chars:]
+    return text

@@ -67,10 +67,10 @@ DEFAULTS: dict[str, Any] = {
     "SETTLE_WINDOW_SECONDS": 300,
     # Webhook events still pending or processing after this many seconds are processed
     # again by tamara_sync --retry-events (their task or worker was lost).
-    "STALE_EVENT_SECONDS": 60,
+    "STALE_EVENT_SECONDS": 30,
     # Orders still new or approved here after this many seconds are synced by
     # tamara_sync --stuck (their webhook may have been lost).
-    "STUCK_ORDER_SECONDS": 60,
+    "STUCK_ORDER_SECONDS": 30,
     # The success page asks Tamara about an order at most once in this many seconds.
     "LANDING_SYNC_SECONDS": 5,
     # The script of Tamara's promo widget v2, loaded by {% tamara_widget %}. Production is

@@ -183,7 +183,7 @@ def retry_failed_events(limit: int = 100, *, stale_after: dt.timedelta | None = 
 
 @task()
 def reconcile_task(concurrency: int = 1) -> dict[str, int]:
-    """Sync the orders whose webhook is overdue and retry failed events (schedule it hourly)."""
+    """Sync the orders whose webhook is overdue and retry failed events (schedule it every minute)."""
     from . import reconcile
 
     def report(progress: reconcile.Progress) -> None:

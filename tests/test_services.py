@@ -41,3 +41,18 @@ def test_private_postgres_comes_back_on_the_same_port_with_its_data(private_post
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT n FROM t").fetchall() == [(1,)]  # committed rows survive the crash
     assert time.monotonic() - started < 30
+
+
+def test_the_guide_shows_the_supervisord_config_the_tests_run():
+    """docs/scale.md shows sandbox_project/supervisord.conf verbatim, so the two cannot drift."""
+    import re
+
+    from .services import ROOT, SUPERVISORD_CONF
+
+    guide = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```ini\n(.*?)^```$", guide, re.MULTILINE | re.DOTALL)
+    assert SUPERVISORD_CONF.read_text(encoding="utf-8") in blocks
+    conf = SUPERVISORD_CONF.read_text(encoding="utf-8")
+    for line in ("autorestart=true", "stopasgroup=true", "killasgroup=true"):
+        assert line in conf.splitlines()
+    assert any("Restart=always" in block for block in blocks)  # the systemd unit beside it

@@ -103,3 +103,23 @@ def test_webhooks_are_processed_by_a_separate_worker(worker, queue_mode, rq_back
     journal = tamara_simulator.journal()
     for order in orders:
         assert sum(1 for e in journal if e.get("kind") == "api" and e["path"].endswith(f"{order.order_id}/authorise")) == 1
+
+
+def test_supervisord_starts_a_killed_worker_again(private_redis, tmp_path):
+    """The worker runs under sandbox_project/supervisord.conf (docs/scale.md, "Keep the worker
+    running"): killed with SIGKILL, it is started again at once and takes jobs again."""
+    from .services import SupervisedWorker
+
+    env = {**os.environ, "TASKS_BACKEND": "rq", "REDIS_URL": private_redis.url}
+    worker = SupervisedWorker(env, tmp_path / "supervisor")
+    try:
+        first = worker.start().wait_running()
+        worker.kill_worker()
+        second = worker.wait_restarted(first, timeout=10)
+        assert worker.wait_running(timeout=30) == second != first
+        # The new worker registered itself with Redis: it is listening again.
+        assert wait_for(lambda: any(w.pid == second for w in rq.Worker.all(
+            connection=redis.Redis.from_url(private_redis.url))), timeout=20)
+    finally:
+        worker.stop()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in (first, second))

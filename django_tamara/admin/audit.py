@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from ..models import OrderAction
 from .display import badge, money
 from .paginator import EstimatedCountPaginator
+from .readonly import ReadOnlyAdmin
 
 
 @admin.register(OrderAction)
-class OrderActionAdmin(admin.ModelAdmin):
+class OrderActionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "order_link", "action", "user", "amount_display", "outcome_badge", "message")
     list_filter = ("action", "outcome", "created_at")
     search_fields = ("=order__order_reference_id", "=user__username")
@@ -39,16 +40,7 @@ class OrderActionAdmin(admin.ModelAdmin):
             "order__settlement", "order__description",
         )
 
-    # An audit trail nobody can edit or delete from the admin.
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("order"), ordering="order__order_reference_id")
     def order_link(self, obj: OrderAction) -> str:

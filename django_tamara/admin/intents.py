@@ -19,10 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Intent
 from .display import badge, money
 from .paginator import EstimatedCountPaginator
+from .readonly import ReadOnlyAdmin
 
 
 @admin.register(Intent)
-class IntentAdmin(admin.ModelAdmin):
+class IntentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "order_link", "kind", "amount_display", "state_badge", "tamara_id", "user",
                     "settled_at")
     list_filter = ("state", "kind", "created_at")
@@ -42,14 +43,6 @@ class IntentAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("user", "order").only(
             *[f.name for f in Intent._meta.concrete_fields], "user__username", "order__order_reference_id")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("order"), ordering="order__order_reference_id")
     def order_link(self, obj: Intent) -> str:

@@ -27,6 +27,7 @@ from .display import badge, money, pretty_json
 from .forms import new_token
 from .masking import can_see_pii, mask_email, mask_phone, mask_pii
 from .paginator import EstimatedCountPaginator
+from .readonly import ReadOnlyAdmin
 from .views import OrderActionViews
 
 #: Columns the list never shows: big JSON and text, left in the database.
@@ -133,7 +134,7 @@ class WebhookEventInline(ReadOnlyInline):
 
 
 @admin.register(TamaraOrder)
-class TamaraOrderAdmin(OrderActionViews, admin.ModelAdmin):
+class TamaraOrderAdmin(ReadOnlyAdmin, OrderActionViews, admin.ModelAdmin):
     list_display = (
         "order_reference_id", "status_badge", "consumer", "total_display", "captured_display",
         "refunded_display", "canceled_display", "payment_display", "created_at", "order_expiry_time",
@@ -156,17 +157,6 @@ class TamaraOrderAdmin(OrderActionViews, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["django_tamara/admin.css"]}
-
-    # The mirror is read-only: orders come from checkout and change through actions --------------
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return OrderChangeList

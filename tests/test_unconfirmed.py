@@ -213,3 +213,19 @@ def test_the_attempts_list_shows_the_held_orders(tamara_simulator, client):
     html = response.content.decode()
     assert order.order_reference_id in html and "70.00" in html
     assert client.get("/admin/django_tamara/intent/add/").status_code == 403
+
+
+@pytest.mark.parametrize("amount", ["20", None])  # part of the order, and all of it
+def test_a_cancel_delayed_past_the_read_timeout_is_settled_by_the_next_sync(slow_tamara, amount):
+    order = make_order(slow_tamara)
+    delay(slow_tamara, "^/orders/[^/]+/cancel$")
+    with pytest.raises(NotConfirmed):
+        lifecycle.cancel(order, Money(amount, "SAR") if amount else None)
+    with pytest.raises(OrderHeld):
+        lifecycle.capture(order, shipping_info=SHIPPING)
+    time.sleep(DELAY)
+    lifecycle.sync(order)
+    intent = Intent.objects.get(order=order)
+    assert intent.state == "confirmed", intent.message
+    order.refresh_from_db()
+    assert order.canceled_amount == (Decimal(amount) if amount else order.total_amount)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import intents
-from ..models import Cancellation, Capture, Refund, TamaraOrder, WebhookEvent
+from ..models import Cancellation, Capture, Intent, Refund, TamaraOrder, WebhookEvent
 from ..money import CURRENCY_EXPONENTS
 from . import actions as rules
 from . import timeline
@@ -222,17 +222,17 @@ class TamaraOrderAdmin(ReadOnlyAdmin, OrderActionViews, admin.ModelAdmin):
             # The inlines' rows, read once for the inlines and the timeline alike.
             loaded = {f.formset.model: list(f.formset.get_queryset()) for f in context.get("inline_admin_formsets", [])}
             context.update(timeline.context(obj, loaded))
-            context["tamara_buttons"] = self.buttons(request, obj)
-            context["tamara_held"] = rules.held_reason(intents.unsettled(obj))
+            held = intents.unsettled(obj)
+            context["tamara_buttons"] = self.buttons(request, obj, held)
+            context["tamara_held"] = rules.held_reason(held)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def buttons(self, request: HttpRequest, order: TamaraOrder) -> list[dict[str, Any]]:
+    def buttons(self, request: HttpRequest, order: TamaraOrder, held: Intent | None = None) -> list[dict[str, Any]]:
         """The actions this user may run on this order now, for the object-tools bar.
 
         Authorise and sync post straight from the button (both are safe to repeat); the
-        others open their intermediate form.
+        others open their intermediate form. ``held`` is the order's unsettled attempt, if any.
         """
-        held = intents.unsettled(order)
         result = []
         for kind, spec in rules.SPECS.items():
             if not rules.allowed(request.user, kind) or not rules.fits(order, kind):

@@ -360,9 +360,38 @@ class TamaraClient:
             raw=data,
         )
 
-    def payment_types(self, country: str, currency: str | None = None) -> list[dict[str, Any]]:
-        """``GET /checkout/payment-types``: payment types with their min and max limits."""
-        data = self.request("GET", "/checkout/payment-types", params=_optional(country=country, currency=currency))
+    def payment_types(
+        self,
+        country: str,
+        currency: str | None = None,
+        *,
+        order_value: Money | Decimal | str | None = None,
+        phone: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """``GET /checkout/payment-types``: payment types with their min and max limits.
+
+        ``order_value`` and ``phone`` narrow the answer to the types available for that
+        amount and that customer (the filters of Tamara's "Payment Types" page). A
+        :class:`Money` order value also gives the currency, and must agree with ``currency``.
+        """
+        if isinstance(order_value, Money):
+            if currency is not None and currency != order_value.currency:
+                raise ValueError(f"order_value is in {order_value.currency} but currency is {currency}")
+            currency, order_value = order_value.currency, order_value.amount
+        value = None if order_value is None else str(Decimal(str(order_value)))
+        params = _optional(country=country, currency=currency, order_value=value, phone=phone)
+        data = self.request("GET", "/checkout/payment-types", params=params)
+        return list(data or [])
+
+    def credit_pre_check(
+        self, country_code: str, total_amount: Money, *, phone_number: str | None = None, **extra: Any
+    ) -> list[dict[str, Any]]:
+        """``POST /checkout/credit-pre-check``: the payment types Tamara would offer this customer
+        for ``total_amount`` (an empty list: none). ``extra`` is sent as given (e.g. ``consumer``)."""
+        payload = _optional(country_code=country_code, total_amount=total_amount, phone_number=phone_number, **extra)
+        data = self.request("POST", "/checkout/credit-pre-check", payload=payload)
+        if isinstance(data, Mapping):  # some answers wrap the list
+            data = data.get("available_payment_types") or data.get("payment_types") or []
         return list(data or [])
 
     def payment_options_pre_check(
@@ -503,6 +532,14 @@ class TamaraClient:
         """``POST /webhooks``; :class:`Conflict` with ``webhook_already_registered`` if it exists."""
         data = self.request("POST", "/webhooks", payload={"type": "order", "url": url, "events": list(events), "headers": dict(headers or {})})
         return str(data["webhook_id"])
+
+    def list_webhooks(self) -> list[Webhook]:
+        """``GET /webhooks/list``: the webhooks registered for this merchant (Tamara's
+        "Retrieve List of registered Webhook URLs" page)."""
+        data = self.request("GET", "/webhooks/list")
+        if isinstance(data, Mapping):  # a list, or one wrapped under "webhooks" / "data"
+            data = data.get("webhooks") or data.get("data") or []
+        return [self._webhook(row, "") for row in data or [] if isinstance(row, Mapping)]
 
     def get_webhook(self, webhook_id: str) -> Webhook:
         return self._webhook(self.request("GET", f"/webhooks/{_segment(webhook_id)}"), webhook_id)

@@ -36,7 +36,7 @@ from .exceptions import (
 from .mirror import SyncResult, plain_json, sync_order
 from .models import Cancellation, Capture, Intent, OrderAction, Refund, TamaraOrder
 from .money import Money
-from .states import CANCELABLE, CAPTURABLE, REFUNDABLE, OrderStatus, is_forward
+from .states import CANCELABLE, CAPTURABLE, REFUNDABLE, OrderStatus, follows
 
 logger = logging.getLogger("django_tamara.lifecycle")
 
@@ -208,11 +208,16 @@ def _check_amount(kind: str, amount: Money, left: Money, order: TamaraOrder) -> 
 def _amount_for(locked: TamaraOrder, kind: str, amount: Money | None) -> Money:
     """The amount ``kind`` would move on the locked order, or why it cannot (named amounts)."""
     if kind == Intent.Kind.CAPTURE:
-        if locked.status not in CAPTURABLE:
-            raise InvalidTransition(f"cannot capture order {locked.order_reference_id}: it is {locked.status}")
+        # By the amounts, not the status alone (#13): the rest of a partially refunded order
+        # is still authorised and can be captured.
+        if locked.status not in CAPTURABLE or locked.capturable.is_zero():
+            raise InvalidTransition(
+                f"cannot capture order {locked.order_reference_id}: it is {locked.status}"
+                + ("; nothing is left to capture" if locked.status in CAPTURABLE else "")
+            )
         left = locked.capturable
     elif kind == Intent.Kind.REFUND:
-        if locked.status not in REFUNDABLE:
+        if locked.status not in REFUNDABLE or locked.captured_amount <= 0:
             raise InvalidTransition(
                 f"cannot refund order {locked.order_reference_id}: it is {locked.status}; "
                 "refund after capture, cancel before it"
@@ -465,7 +470,7 @@ def _record(
     old_status = locked.status
     setattr(locked, total_field, getattr(locked, total_field) + amount.amount)
     fields = [total_field, "date_updated"]
-    if status and is_forward(locked.status, status):
+    if status and follows(locked.status, status, amounts_grew=amount.amount > 0):
         locked.status = status
         fields.append("status")
     locked.save(update_fields=fields)

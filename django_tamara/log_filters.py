@@ -4,7 +4,7 @@ Tamara sends the ``tamaraToken`` JWT in the notification URL's query string as w
 ``Authorization`` header, so every access log line of a delivery carries it. The token does
 not sign the body: anyone who reads it can post any body to the shop until it expires (15
 minutes). Add :class:`TamaraTokenFilter` to the loggers or handlers that write request lines
-(``django.server``, urllib3 at DEBUG); the simulator adds it to urllib3's logger itself.
+(``django.server``; urllib3 at DEBUG, which logs the URLs the app's client calls).
 gunicorn's access log is formatted outside Python's logging filters: run gunicorn with
 ``--logger-class django_tamara.gunicorn.Logger``, which masks it with :func:`mask_tamara_token`.
 """

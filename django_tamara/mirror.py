@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from .models import Cancellation, Capture, Refund, TamaraOrder
 from .money import Money, MoneyError
-from .states import is_forward
+from .states import follows
 
 __all__ = ["SyncResult", "sync_order", "apply_order_data", "plain_json"]
 
@@ -209,11 +209,19 @@ MONOTONIC_AMOUNTS = ("captured_amount", "refunded_amount", "canceled_amount")
 
 
 def is_stale(order: TamaraOrder, fields: Mapping[str, Any]) -> bool:
-    """True when ``fields`` describe an older state than ``order`` holds: a status behind it,
-    or a total below it. Such JSON (a late webhook, a slow concurrent fetch) is not applied."""
-    if not is_forward(order.status, fields["status"]):
+    """True when ``fields`` describe an older state than ``order`` holds. Such JSON (a late
+    webhook, a slow concurrent fetch) is not applied.
+
+    Decided by the totals that never go down (captured, refunded, canceled; issue #13): JSON
+    with any of them below ours is older; JSON with one above ours is newer, whatever its
+    status says (capture part, refund part, capture the rest may move Tamara's status from
+    ``partially_refunded`` back to ``partially_captured``). With the same totals, a status
+    behind ours is older (:func:`~.states.follows`).
+    """
+    if any(fields[name] < getattr(order, name) for name in MONOTONIC_AMOUNTS):
         return True
-    return any(fields[name] < getattr(order, name) for name in MONOTONIC_AMOUNTS)
+    grew = any(fields[name] > getattr(order, name) for name in MONOTONIC_AMOUNTS)
+    return not follows(order.status, fields["status"], amounts_grew=grew)
 
 
 def apply_order_data(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:

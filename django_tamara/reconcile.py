@@ -65,7 +65,8 @@ def stuck_orders(now: dt.datetime | None = None) -> QuerySet[TamaraOrder]:
       ``STALE_EVENT_SECONDS`` (its task or its worker was lost);
     - new or approved here ``STUCK_ORDER_SECONDS`` after it was created (its webhook may have
       been refused while the database or the web processes were down);
-    - authorised and close to Tamara's 21-day auto-capture.
+    - holding an authorisation (some of it not captured yet) and close to Tamara's 21-day
+      auto-capture.
     """
     now = now or timezone.now()
     stale_event = now - dt.timedelta(seconds=tamara_settings.STALE_EVENT_SECONDS)
@@ -80,7 +81,9 @@ def stuck_orders(now: dt.datetime | None = None) -> QuerySet[TamaraOrder]:
         | Q(order_id__in=events.values("order_id"))
         | Q(status__in=[S.NEW, S.APPROVED],
             date_created__lt=now - dt.timedelta(seconds=tamara_settings.STUCK_ORDER_SECONDS))
-        | Q(status__in=[S.AUTHORISED, S.UPDATED], date_created__lt=now - AUTO_CAPTURE_WATCH)
+        # Any remainder of an authorisation is auto-captured, after a partial refund too (#13).
+        | Q(status__in=[S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED, S.PARTIALLY_REFUNDED],
+            date_created__lt=now - AUTO_CAPTURE_WATCH)
     )
 
 

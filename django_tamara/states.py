@@ -1,9 +1,10 @@
 """Tamara's order statuses and the rule that they only move forward.
 
-Kept apart from the models so the simulator, the lifecycle service and the admin read the
-same table. Tamara documents the machine in its order-status page; the ranks below encode it:
-a status may only be replaced by itself (amounts changed) or by one of higher rank, and the
-final statuses are never left.
+Kept apart from the models so the lifecycle service, the mirror and the admin read the same
+table. Tamara documents the machine in its order-status page; the ranks below encode it:
+without new money a status may only be replaced by itself or by one of higher rank; when a
+total that never goes down grew, Tamara's newer status is taken whatever its rank
+(:func:`follows`, issue #13); the final statuses are never left.
 """
 
 from __future__ import annotations
@@ -48,13 +49,21 @@ RANK: dict[str, int] = {
 #: Statuses an order never leaves.
 FINAL: frozenset[str] = frozenset({S.DECLINED, S.EXPIRED, S.CANCELED, S.FULLY_REFUNDED})
 
-#: Statuses in which the order holds an authorisation that can still be captured or canceled.
-CAPTURABLE: frozenset[str] = frozenset({S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED})
+#: Statuses of an order Tamara has authorised, and every status an authorised order moves to
+#: while it is still open.
+AUTHORISED_OR_LATER: frozenset[str] = frozenset({
+    S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED, S.FULLY_CAPTURED, S.PARTIALLY_REFUNDED,
+})
 
-#: Statuses in which money has been captured and can be refunded.
-REFUNDABLE: frozenset[str] = frozenset({S.PARTIALLY_CAPTURED, S.FULLY_CAPTURED, S.PARTIALLY_REFUNDED})
+#: Statuses in which a capture may fit; the amounts decide (total - canceled - captured > 0).
+#: ``partially_refunded`` is one: a refund of one shipment leaves the rest of the authorisation
+#: to capture (issue #13: ship part, refund it, ship the rest).
+CAPTURABLE: frozenset[str] = AUTHORISED_OR_LATER
 
-#: Statuses before capture, in which a cancel is allowed.
+#: Statuses in which a refund may fit; the amounts decide (captured - refunded > 0).
+REFUNDABLE: frozenset[str] = AUTHORISED_OR_LATER
+
+#: Statuses before capture, in which a cancel is allowed (with nothing captured).
 CANCELABLE: frozenset[str] = frozenset({S.AUTHORISED, S.UPDATED})
 
 
@@ -65,6 +74,19 @@ def is_forward(current: str, new: str) -> bool:
     if current in FINAL or current not in RANK or new not in RANK:
         return False
     return RANK[new] > RANK[current]
+
+
+def follows(current: str, new: str, *, amounts_grew: bool) -> bool:
+    """True when ``new`` may replace ``current``.
+
+    Without new money the status only moves forward (:func:`is_forward`). When a running total
+    that never goes down (captured, refunded, canceled) grew, Tamara's answer is newer than
+    what we hold whatever its rank: a capture after a refund may report ``partially_captured``
+    where ``partially_refunded`` was held (issue #13). A closed order (``FINAL``) stays closed.
+    """
+    if not amounts_grew or new not in RANK:
+        return is_forward(current, new)
+    return current == new or current not in FINAL
 
 
 def is_final(status: str) -> bool:

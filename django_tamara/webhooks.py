@@ -1,7 +1,8 @@
 """Receiving Tamara's notifications: verify the token, store the delivery once, answer fast.
 
 Tamara signs a ``tamaraToken`` JWT (HS256, keyed with the notification token) and sends it as
-``Authorization: Bearer`` and as a query parameter. The token proves the sender, not the body,
+a query parameter, and on some channels as ``Authorization: Bearer``; a delivery is authentic
+when either verifies (the ``Authorization`` header may be the merchant's own registered one). The token proves the sender, not the body,
 so processing (``tasks.process_webhook_event``) re-fetches the order before changing anything;
 this module only decides whether a delivery is authentic and well-formed, and stores it.
 """
@@ -30,19 +31,25 @@ logger = logging.getLogger("django_tamara.webhooks")
 #: Headers kept with a stored delivery; everything else (Authorization, cookies) is dropped.
 KEPT_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Forwarded-For", "X-Request-Id")
 
-#: The events Tamara documents for webhooks (tamara-api.md section 7).
-TAMARA_EVENTS = (
-    "order_approved",
-    "order_declined",
-    "order_authorised",
-    "order_canceled",
-    "order_captured",
-    "order_refunded",
-    "order_expired",
-)
+#: The one table of Tamara's webhook events and what each means (Tamara's "Webhooks" page;
+#: issue #13). Registration (``tamara_webhooks register``), intake (stored as pending), processing
+#: and the admin's event-type filter all read it; nothing else keeps a list of event names.
+EVENTS: dict[str, str] = {
+    "order_approved": "the customer approved the order at checkout; it waits to be authorised",
+    "order_declined": "Tamara declined the order (the payload may name the reason)",
+    "order_authorised": "the order is authorised: the shop may ship and capture",
+    "order_canceled": "the authorisation, or part of it, was canceled",
+    "order_updated": "the order changed after authorisation (part of it canceled, items or amounts updated)",
+    "order_captured": "a capture was made",
+    "order_refunded": "a refund was made",
+    "order_expired": "the order was not authorised in time and expired",
+}
+
+#: The event names, in the table's order (what ``tamara_webhooks register`` registers by default).
+TAMARA_EVENTS: tuple[str, ...] = tuple(EVENTS)
 
 #: Events that are processed; others (disputes, future events) are stored as ignored.
-KNOWN_EVENTS = frozenset({*TAMARA_EVENTS, "order_updated"})
+KNOWN_EVENTS = frozenset(EVENTS)
 
 #: What an event type may be: Tamara's are lower-case words joined by underscores, and the
 #: column holds 64 characters. Anything else (upper case, spaces, NUL, a lone surrogate) is
@@ -62,12 +69,49 @@ class InvalidBody(Exception):
 
 
 def token_from_request(request: HttpRequest) -> str | None:
-    """The ``Authorization: Bearer`` token, else the ``tamaraToken`` query parameter (as the SDK)."""
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    return request.GET.get("tamaraToken") or None
+    """The ``Authorization: Bearer`` token, else the ``tamaraToken`` query parameter.
+
+    Kept for callers that want one token; the view checks every candidate
+    (:func:`tokens_from_request`), since the ``Authorization`` header may be the merchant's own.
+    """
+    candidates = tokens_from_request(request)
+    return candidates[0] if candidates else None
+
+
+def tokens_from_request(request: HttpRequest) -> list[str]:
+    """Every token the delivery offers: the ``Authorization: Bearer`` token and the
+    ``tamaraToken`` query parameter, in that order, without repeats.
+
+    Tamara sends the headers a merchant registered with its webhook with each delivery, so the
+    ``Authorization`` header may be the merchant's own (Tamara's "Register Webhook URL" page
+    shows ``"headers": {"authorization": "..."}``): a header that is not a Bearer token is
+    not a candidate, and one that is a Bearer token but not Tamara's fails on its own without
+    hiding the query parameter (issue #13).
+    """
+    found: list[str] = []
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        found.append(token.strip())
+    query = request.GET.get("tamaraToken")
+    if query and query not in found:
+        found.append(query)
+    return found
+
+
+def verify_request(request: HttpRequest) -> dict[str, Any]:
+    """The claims of the first of the delivery's tokens that verifies, or :class:`InvalidToken`
+    (with the reason of the last failure) when none does."""
+    candidates = tokens_from_request(request)
+    if not candidates:
+        return verify_token(None)  # raises: no token (or no key configured)
+    failure: InvalidToken | None = None
+    for token in candidates:
+        try:
+            return verify_token(token)
+        except InvalidToken as reason:
+            failure = reason
+    assert failure is not None
+    raise failure
 
 
 def verify_token(token: str | None, key: str | None = None, *, leeway: float | None = None) -> dict[str, Any]:
@@ -188,7 +232,7 @@ class WebhookView(View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         try:
-            verify_token(token_from_request(request))
+            verify_request(request)
         except InvalidToken as reason:
             logger.warning("refused a webhook with an invalid token (%s)", reason)
             return error(401, "invalid or missing tamaraToken")

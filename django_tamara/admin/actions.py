@@ -114,13 +114,13 @@ def why_not(order: TamaraOrder, kind: str) -> str | None:
         if order.status not in (OrderStatus.NEW, OrderStatus.APPROVED):
             return _("it is %(status)s: only approved orders need authorising") % {"status": status}
     elif kind == Kind.CAPTURE:
-        if order.status not in CAPTURABLE:
+        if order.status not in CAPTURABLE:  # then by the amounts (#13)
             return _("it is %(status)s: only authorised or partially captured orders can be captured") % {
                 "status": status}
         if order.capturable.is_zero():
             return _("nothing is left to capture")
     elif kind == Kind.REFUND:
-        if order.status not in REFUNDABLE:
+        if order.status not in REFUNDABLE or order.captured_amount <= 0:
             return _("it is %(status)s: only captured orders can be refunded") % {"status": status}
         if order.refundable.is_zero():
             return _("nothing is left to refund")

@@ -17,15 +17,11 @@ from django.utils.translation import ngettext
 
 from .. import tasks
 from ..models import OrderAction, WebhookEvent
+from ..webhooks import EVENTS
 from .display import badge, pretty_json
 from .masking import can_see_pii, mask_pii
 from .paginator import EstimatedCountPaginator
 
-#: Tamara's event types (its webhook documentation); a fixed list, so the filter needs no query.
-EVENT_TYPES = (
-    "order_approved", "order_declined", "order_authorised", "order_canceled", "order_captured",
-    "order_refunded", "order_expired", "order_updated", "order_on_hold",
-)
 REPROCESS_PERMISSION = "django_tamara.change_webhookevent"
 
 
@@ -34,7 +30,7 @@ class EventTypeFilter(admin.SimpleListFilter):
     parameter_name = "event_type"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(name, name) for name in EVENT_TYPES]
+        return [(name, name) for name in EVENTS]  # the app's one table of events (#13)
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> QuerySet[WebhookEvent]:
         value = self.value()

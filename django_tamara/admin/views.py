@@ -43,11 +43,12 @@ _DECIMAL = DecimalField(max_digits=15, decimal_places=3)
 
 #: For the bulk confirmation page: which orders the action fits, and what is left on each.
 ELIGIBLE: dict[str, tuple[Q, Any]] = {
-    Kind.CAPTURE: (Q(status__in=CAPTURABLE),
+    # By the amounts within the authorised statuses (#13), as actions.why_not decides.
+    Kind.CAPTURE: (Q(status__in=CAPTURABLE, total_amount__gt=F("captured_amount") + F("canceled_amount")),
                    ExpressionWrapper(F("total_amount") - F("captured_amount") - F("canceled_amount"), _DECIMAL)),
     Kind.CANCEL: (Q(status__in=CANCELABLE, captured_amount=0),
                   ExpressionWrapper(F("total_amount") - F("captured_amount") - F("canceled_amount"), _DECIMAL)),
-    Kind.REFUND: (Q(status__in=REFUNDABLE),
+    Kind.REFUND: (Q(status__in=REFUNDABLE, captured_amount__gt=F("refunded_amount")),
                   ExpressionWrapper(F("captured_amount") - F("refunded_amount"), _DECIMAL)),
 }
 

@@ -5,7 +5,7 @@ Subclass the builder of your vertical and implement its ``get_*`` hooks; see doc
 """
 
 from .availability import Availability, is_available, payment_limits
-from .base import CheckoutBuilder
+from .base import CheckoutBuilder, HookNeeded
 from .marketplace import MarketplaceCheckoutBuilder, MarketplaceCheckoutSerializer
 from .serializers import (
     CheckoutSerializer,
@@ -22,6 +22,7 @@ __all__ = [
     "is_available",
     "payment_limits",
     "CheckoutBuilder",
+    "HookNeeded",
     "CheckoutSerializer",
     "VerticalCheckoutSerializer",
     "VerticalRiskAssessmentSerializer",

@@ -28,6 +28,7 @@ from django.urls import NoReverseMatch, reverse
 
 from ..amounts import expected_total
 from ..conf import tamara_settings
+from ..exceptions import PayloadInvalid
 from ..money import CURRENCY_COUNTRIES, Money, MoneyError
 from .availability import Availability, is_available
 from .serializers import CheckoutSerializer, field_names, validate_payload
@@ -35,7 +36,59 @@ from .serializers import CheckoutSerializer, field_names, validate_payload
 if TYPE_CHECKING:
     from ..checkout import CheckoutSessionResult
 
-__all__ = ["CheckoutBuilder", "pick"]
+__all__ = ["CheckoutBuilder", "HookNeeded", "pick"]
+
+#: Where the defaults look for the shop order's own currency and grand total (issue #13).
+ORDER_CURRENCY_NAMES = ("currency", "currency_code")
+ORDER_TOTAL_NAMES = ("total_amount", "grand_total", "total")
+
+
+class HookNeeded(PayloadInvalid):
+    """The builder's defaults would send something the shop's order does not say (another
+    currency, another total): ``hook`` names the ``get_*`` method to write. A
+    :class:`~django_tamara.exceptions.PayloadInvalid`, so views that show payload errors show it."""
+
+    def __init__(self, hook: str, field: str, message: str) -> None:
+        self.hook = hook
+        super().__init__({field: [message]})
+
+
+def _shop_value(order: Any, names: Iterable[str]) -> Any:
+    """The first of ``names`` the shop's order has (attribute or key; a callable is called)."""
+    for name in names:
+        try:
+            value = order.get(name) if isinstance(order, Mapping) else getattr(order, name, None)
+            if callable(value) and not isinstance(value, type):
+                value = value()
+        except Exception:  # a property or method that needs more than the order: not ours to read
+            continue
+        if value is not None:
+            return value
+    return None
+
+
+def order_currency(order: Any) -> str | None:
+    """The shop order's own currency: a ``currency`` (or ``currency_code``) it holds, else the
+    currency of a ``Money`` total; ``None`` when it says none."""
+    value = _shop_value(order, ORDER_CURRENCY_NAMES)
+    if isinstance(value, str) and len(value) == 3 and value.isalpha():
+        return value.upper()  # one Tamara does not take is refused by the serializer, at its path
+    total = _shop_value(order, ORDER_TOTAL_NAMES)
+    return total.currency if isinstance(total, Money) else None
+
+
+def order_total(order: Any, currency: str) -> Money | None:
+    """The shop order's own grand total (``total_amount``, ``grand_total`` or ``total``), as
+    Money in ``currency`` unless it is Money already; ``None`` when it has no such number."""
+    value = _shop_value(order, ORDER_TOTAL_NAMES)
+    if isinstance(value, Money):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
+        return None
+    try:
+        return Money(value, currency)
+    except (MoneyError, ValueError, ArithmeticError):
+        return None
 
 #: The amount keys of an item; plain numbers there are read in the order's currency.
 ITEM_MONEY_KEYS = ("unit_price", "tax_amount", "discount_amount", "total_amount")
@@ -109,8 +162,46 @@ class CheckoutBuilder:
     # Public API ----------------------------------------------------------------------------
 
     def build(self, order: Any) -> dict[str, Any]:
-        """The validated, normalised payload for ``order``; raises ``PayloadInvalid``."""
-        return self.validate(self.get_payload(order))
+        """The validated, normalised payload for ``order``; raises ``PayloadInvalid``, or
+        :class:`HookNeeded` when the payload would charge another currency or total than the
+        shop's order holds (:meth:`check_against_order`)."""
+        payload = self.validate(self.get_payload(order))
+        self.check_against_order(order, payload)
+        return payload
+
+    def check_against_order(self, order: Any, payload: Mapping[str, Any]) -> None:
+        """Refuse a payload that charges what the shop did not mean (issue #13).
+
+        Where the shop's order holds its own currency, the payload must be in it; where it
+        holds its own grand total and :meth:`get_total_amount` gives none (the total is added
+        up from the parts), the parts must add up to it. Otherwise :class:`HookNeeded` names
+        the hook to write: ``get_currency`` or ``get_total_amount``.
+        """
+        sent = Money.from_api(payload["total_amount"])
+        name = type(self).__name__
+        own_currency = order_currency(order)
+        if own_currency is not None and own_currency != sent.currency:
+            raise HookNeeded(
+                "get_currency", "currency",
+                f"The order is in {own_currency} but the payload would be in {sent.currency}: write "
+                f"{name}.get_currency(order) to return the order's currency.",
+            )
+        if self.get_total_amount(order) is not None:
+            return  # the shop said what it charges; the serializer checked it against the parts
+        own_total = order_total(order, sent.currency)
+        if own_total is not None and own_total.currency != sent.currency:
+            raise HookNeeded(
+                "get_currency", "currency",
+                f"The order's own total is {own_total} but the payload would be in {sent.currency}: write "
+                f"{name}.get_currency(order) to return the order's currency.",
+            )
+        if own_total is not None and own_total != sent:
+            raise HookNeeded(
+                "get_total_amount", "total_amount",
+                f"The order's own total is {own_total} but its items, tax, shipping and discount add up "
+                f"to {sent}: write {name}.get_total_amount(order) to return the total you charge (the "
+                "parts are then checked against it), or make the amount hooks match it.",
+            )
 
     def validate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Validate and normalise a payload dict (built here or by hand); raises ``PayloadInvalid``."""
@@ -210,7 +301,9 @@ class CheckoutBuilder:
         return None
 
     def get_currency(self, order: Any) -> str:
-        return tamara_settings.CURRENCY
+        """The order's own currency (its ``currency`` or ``currency_code``, or its ``Money``
+        total's) where it has one, else ``settings.TAMARA["CURRENCY"]``."""
+        return order_currency(order) or tamara_settings.CURRENCY
 
     def get_country_code(self, order: Any) -> str:
         """``settings.TAMARA["COUNTRY_CODE"]``, or the country of the order's currency when the

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import SimulatorError
 from .server import Request, Response
-from .validation import parse_money, require_object
+from .money import Money, MoneyError
+from .validation import is_decline_phone, parse_money, phone_is_plausible, require_object
 
 if TYPE_CHECKING:
     from .core import Simulator
@@ -20,6 +21,9 @@ __all__ = ["ROUTES"]
 
 def _answer(sim: Simulator, result: tuple[dict[str, Any], list[Any]], order_id: str | None = None) -> Response:
     answer, events = result
+    # A field without a value is left out, not sent as null: the seed schemas allow no null
+    # (Tamara Orders API OpenAPI 3.0.3, AuthoriseResponse.capture_id; issue #13).
+    answer = {k: v for k, v in answer.items() if v is not None}
     return Response.json(
         answer,
         events=events,
@@ -38,7 +42,23 @@ def payment_types(sim: Simulator, req: Request) -> Response:
     if not country:
         raise SimulatorError(400, "country is required", "country_required", {"field": "country"})
     currency = sim.limits.currency_of(country, req.query.get("currency") or None)
-    return Response.json(sim.limits.payment_types(currency))
+    # The order_value and phone filters of Tamara's "Payment Types" page.
+    order_value = None
+    raw_value = req.query.get("order_value")
+    if raw_value not in (None, ""):
+        try:
+            order_value = Money.parse(raw_value, currency or "SAR", strict=True).amount
+        except MoneyError:
+            raise SimulatorError(400, f"order_value {raw_value!r} is not an amount", "order_value_invalid", {"field": "order_value"}) from None
+        if order_value <= 0:
+            raise SimulatorError(400, "order_value must be greater than zero", "order_value_invalid", {"field": "order_value"})
+    phone = (req.query.get("phone") or "").strip()
+    if phone:
+        if not phone_is_plausible(phone, country.upper()):
+            raise SimulatorError(400, f"phone {phone!r} is not a valid phone number for {country}", "invalid_phone_number", {"field": "phone"})
+        if is_decline_phone(phone):
+            return Response.json([])  # the sandbox's declined customer has no options
+    return Response.json(sim.limits.payment_types(currency, order_value))
 
 
 def payment_options_pre_check(sim: Simulator, req: Request) -> Response:
@@ -118,6 +138,10 @@ def register_webhook(sim: Simulator, req: Request) -> Response:
     return Response.json(sim.webhooks.register(req.json()))
 
 
+def list_webhooks(sim: Simulator, req: Request) -> Response:
+    return Response.json(sim.webhooks.list_all())
+
+
 def get_webhook(sim: Simulator, req: Request) -> Response:
     return Response.json(sim.webhooks.get(req.params["webhook_id"]))
 
@@ -148,6 +172,7 @@ ROUTES = [
     ("POST", rf"/payments/simplified-refund/{_ID}", simplified_refund),
     ("POST", r"/payments/refund", refund),
     ("POST", r"/webhooks", register_webhook),
+    ("GET", r"/webhooks/list", list_webhooks),  # before /webhooks/{webhook_id}, which would match it
     ("GET", r"/webhooks/(?P<webhook_id>[^/]+)", get_webhook),
     ("PUT", r"/webhooks/(?P<webhook_id>[^/]+)", update_webhook),
     ("DELETE", r"/webhooks/(?P<webhook_id>[^/]+)", delete_webhook),

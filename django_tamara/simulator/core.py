@@ -59,6 +59,7 @@ class Simulator:
         journal_size: int = 200_000,
         webhook_timeout: float = 10.0,
         sweep_interval: float | None = None,
+        strict_totals: bool = False,
     ) -> None:
         # Without tokens the simulator makes random ones (read them from the attributes):
         # an empty bearer token must never authenticate, and an empty HMAC key cannot sign.
@@ -68,12 +69,14 @@ class Simulator:
         self.port = port
         self._public_url = public_url.rstrip("/") if public_url else None
         self._default_auto_authorise = auto_authorise
+        self._default_strict_totals = strict_totals
         self._default_webhook_timeout = webhook_timeout
         self.sweep_interval = sweep_interval
         self.clock = SimClock()
         self.limits = PaymentLimits()
         self._journal = Journal(self.clock.now, maxlen=journal_size)
-        self.store = Store(self.clock, self.limits, auto_authorise=auto_authorise)
+        # strict_totals: accept only the seeds' total rule, not the other clients' conventions (totals.py).
+        self.store = Store(self.clock, self.limits, auto_authorise=auto_authorise, strict_totals=strict_totals)
         self.webhooks = WebhookRegistry()
         self.faults = FaultInjector()
         self.webhook_faults = WebhookFaults()
@@ -262,6 +265,7 @@ class Simulator:
         self.notifier.timeout = self._default_webhook_timeout
         self.limits.reset()
         self.store.auto_authorise = self._default_auto_authorise
+        self.store.strict_totals = self._default_strict_totals
         self.merchant_event_delivery = "after_response"
         self.single_checkout_enabled = False
         self._journal.clear()
@@ -289,6 +293,7 @@ class Simulator:
             "merchant_event_delivery",
             "single_checkout_enabled",
             "webhook_timeout",
+            "strict_totals",
         }
         unknown = set(options) - known
         if unknown:
@@ -312,6 +317,8 @@ class Simulator:
             self.set_auto_authorise(options["auto_authorise"])
         if "single_checkout_enabled" in options:
             self.single_checkout_enabled = bool(options["single_checkout_enabled"])
+        if "strict_totals" in options:
+            self.store.strict_totals = bool(options["strict_totals"])
         return self.config()
 
     def config(self) -> dict[str, Any]:
@@ -321,6 +328,7 @@ class Simulator:
             "merchant_event_delivery": self.merchant_event_delivery,
             "single_checkout_enabled": self.single_checkout_enabled,
             "webhook_timeout": self.notifier.timeout,
+            "strict_totals": self.store.strict_totals,
             "limits": serialise_limits(self.limits.snapshot()),
         }
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Event", "EVENT_TYPES"]
+__all__ = ["Event", "EVENT_TYPES", "REGISTRABLE_EVENTS"]
 
 EVENT_TYPES = (
     "order_approved",
@@ -22,6 +22,21 @@ EVENT_TYPES = (
     "order_canceled",
     "order_expired",
 )
+
+#: Events a webhook can be registered for: Tamara's seven, and ``order_updated`` (part of the
+#: authorisation canceled), which the app knows and a merchant may register (issue #13).
+REGISTRABLE_EVENTS = (*EVENT_TYPES, "order_updated")
+
+#: Events whose payload Tamara's "Getting Started with Webhooks" page shows with ``"data": []``.
+EMPTY_LIST_DATA = frozenset({"order_approved", "order_authorised", "order_expired"})
+
+#: The decline fields of that page's ``order_declined`` sample, as the simulator fills them
+#: (Tamara does not document their values; these stand for its risk decline).
+DECLINE_DATA = {
+    "declined_reason": "The customer did not pass Tamara's risk assessment",
+    "declined_code": "risk_declined",
+    "decline_type": "risk",
+}
 
 
 @dataclass(frozen=True)
@@ -50,5 +65,13 @@ class Event:
             "order_reference_id": self.order_reference_id,
             "order_number": self.order_number,
             "event_type": self.event_type,
-            "data": self.data,
+            "data": self.webhook_data(),
         }
+
+    def webhook_data(self) -> dict[str, Any] | list[Any]:
+        """``data`` as Tamara's "Getting Started with Webhooks" page shows it for the event."""
+        if self.event_type == "order_declined":
+            return {**DECLINE_DATA, **self.data}
+        if self.event_type in EMPTY_LIST_DATA and not self.data:
+            return []
+        return dict(self.data)

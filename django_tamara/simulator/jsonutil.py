@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from ..money import Money
+from .money import Money
 from .clock import isoformat
 
 __all__ = ["loads", "dumps", "jsonable", "add_query"]

@@ -13,7 +13,9 @@ import threading
 from decimal import Decimal
 from typing import Any, Mapping
 
-from ..money import CURRENCY_COUNTRIES, CURRENCY_EXPONENTS, Money
+from .money import COUNTRY_OF as CURRENCY_COUNTRIES
+from .money import DECIMALS as CURRENCY_EXPONENTS
+from .money import Money
 from .errors import SimulatorError
 
 __all__ = ["PaymentLimits", "DEFAULT_LIMITS", "PAYMENT_LABELS"]
@@ -120,17 +122,23 @@ class PaymentLimits:
 
     # Answers of the merchant API ---------------------------------------------------------
 
-    def payment_types(self, currency: str | None) -> list[dict[str, Any]]:
-        """``GET /checkout/payment-types``: every option of ``currency`` with its limits."""
+    def payment_types(self, currency: str | None, order_value: Decimal | None = None) -> list[dict[str, Any]]:
+        """``GET /checkout/payment-types``: every option of ``currency`` with its limits.
+
+        With ``order_value``, only the options whose limits include it (the ``order_value``
+        filter of Tamara's "Payment Types" page).
+        """
         if not currency:
             return []
         answer = []
         for ptype, spec in self.for_currency(currency).items():
+            if order_value is not None and not spec["min"] <= order_value <= spec["max"]:
+                continue
             low, high = Money(spec["min"], currency).to_api(), Money(spec["max"], currency).to_api()
             answer.append(
                 {
                     "name": ptype,
-                    "description": PAYMENT_LABELS.get(ptype, (ptype, ptype))[0].format(n=_default_n(spec)),
+                    "description": _type_description(ptype, spec),
                     "min_limit": low,
                     "max_limit": high,
                     "supported_instalments": [
@@ -187,8 +195,17 @@ class PaymentLimits:
             )
 
 
-def _default_n(spec: Mapping[str, Any]) -> int:
-    return 3 if 3 in spec["instalments"] else (spec["instalments"][0] if spec["instalments"] else 1)
+def _type_description(ptype: str, spec: Mapping[str, Any]) -> str:
+    """The payment type's description, naming the instalment counts it really offers."""
+    english = PAYMENT_LABELS.get(ptype, (ptype, ptype))[0]
+    counts = sorted(set(spec["instalments"]))
+    if "{n}" not in english:
+        return english
+    if not counts:
+        return PAYMENT_LABELS["PAY_NOW"][0]  # no instalment count configured: one payment
+    if len(counts) == 1:
+        return english.format(n=counts[0])
+    return english.format(n=", ".join(map(str, counts[:-1])) + f" or {counts[-1]}")
 
 
 def serialise_limits(limits: Mapping[str, Any]) -> dict[str, Any]:

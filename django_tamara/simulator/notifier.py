@@ -3,7 +3,9 @@
 Each event goes to the order's ``merchant_url.notification`` and to every registered webhook
 that wants it. The token is a JWT (HS256, key = notification token) with ``iat`` in REAL
 wall-clock time, ``exp = iat + 900`` and ``iss = "Tamara"``, sent both as ``?tamaraToken=``
-and as ``Authorization: Bearer``, the two places shops read it from (tamara-api.md §7).
+and as ``Authorization: Bearer``, the two places shops read it from (Tamara's "Getting Started
+with Webhooks" page).
+A webhook's registered ``headers`` go with each of its deliveries (:func:`merge_headers`).
 
 Deliveries are synchronous and happen after the order's lock is released, because a shop
 usually calls back into the simulator (authorise) while it handles one. A failed delivery
@@ -22,21 +24,16 @@ import warnings
 from typing import Any, Callable, Iterable
 
 import jwt
-import requests
-from requests.adapters import HTTPAdapter
 
-from ..log_filters import install as install_token_filter
+from . import transport
 from .events import Event
 from .faults import WebhookFaults
 from .journal import Journal
 from .jsonutil import add_query, dumps
 
-__all__ = ["Notifier", "make_token", "NOTIFICATION_SHAPES", "TOKEN_LIFETIME"]
+__all__ = ["Notifier", "make_token", "merge_headers", "NOTIFICATION_SHAPES", "TOKEN_LIFETIME"]
 
 logger = logging.getLogger("django_tamara.simulator")
-
-# urllib3 logs each request line at DEBUG, and a delivery's URL carries its tamaraToken.
-install_token_filter("urllib3.connectionpool")
 
 NOTIFICATION_SHAPES = ("event_type", "order_status")
 #: Seconds between ``iat`` and ``exp`` in Tamara's sample token.
@@ -52,6 +49,29 @@ def make_token(key: str, *, iat: int | float | None = None, exp: int | float | N
         # Tamara chooses the key, and its notification tokens may be shorter than 32 bytes.
         warnings.filterwarnings("ignore", message=".*HMAC key.*")
         return jwt.encode(payload, key, algorithm="HS256")
+
+
+#: Headers a registration cannot replace: the body is always JSON, and the transport owns the rest.
+FIXED_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "host", "connection"})
+
+
+def merge_headers(own: dict[str, str], registered: dict[str, str]) -> dict[str, str]:
+    """The simulator's own headers with the ones the merchant registered for the webhook.
+
+    Tamara's "Register Webhook URL" page takes a ``headers`` object (its sample registers an
+    ``authorization`` header) that is sent with each delivery. A registered header replaces the
+    simulator's own of the same name, whatever its case, so a registered ``Authorization``
+    replaces the ``Bearer`` token, which still travels as the ``tamaraToken`` query parameter
+    (issue #13); :data:`FIXED_HEADERS` are never replaced.
+    """
+    merged = dict(own)
+    for name, value in registered.items():
+        if name.lower() in FIXED_HEADERS:
+            continue
+        for existing in [k for k in merged if k.lower() == name.lower()]:
+            del merged[existing]
+        merged[name] = value
+    return merged
 
 
 class Notifier:
@@ -76,11 +96,6 @@ class Notifier:
         self._lock = threading.Lock()
         self._idle = threading.Condition()
         self._in_flight = 0
-        self._session = requests.Session()
-        self._session.trust_env = False  # never route local deliveries through a proxy from the environment
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=32)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
 
     # Bookkeeping for "wait until every notification went out" -----------------------------
 
@@ -169,26 +184,19 @@ class Notifier:
     ) -> None:
         key = ("wrong-" + secrets.token_hex(16)) if flags.get("bad_signature") else self._key
         token = make_token(key)
-        headers = dict(extra_headers)
-        headers.update({"Content-Type": "application/json", "Authorization": f"Bearer {token}", "User-Agent": "Tamara-Simulator"})
+        headers = merge_headers(
+            {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "User-Agent": "Tamara-Simulator"},
+            extra_headers,
+        )
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
         try:
-            response = self._session.post(
-                add_query(url, tamaraToken=token),
-                data=dumps(event.body(shape)),
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-            status = response.status_code
-            response.close()
+            status = transport.post(add_query(url, tamaraToken=token), dumps(event.body(shape)), headers, self.timeout)
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
-        except requests.RequestException as exc:
-            # The exception text holds the URL with the token; keep only the kind of failure.
-            error = type(exc).__name__
+        except transport.DeliveryError as exc:  # names only the kind of failure: the URL holds the token
+            error = str(exc)
         duration = round((time.perf_counter() - started) * 1000, 3)
         self.journal.record(
             "webhook",

@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..money import Money
-from ..states import OrderStatus, is_forward
+from .money import Money
+from .statuses import S, can_move
 from .clock import isoformat
 from .jsonutil import dumps
 from .jsonutil import jsonable as _jsonable
 
 __all__ = ["Order", "derive_status", "APPROVAL_WINDOW", "AUTO_CAPTURE_AFTER", "DEFAULT_EXPIRES_IN_MINUTES"]
 
-S = OrderStatus
 
 #: An approved order must be authorised within 72 hours, else it expires (tamara-api.md §6).
 APPROVAL_WINDOW = timedelta(hours=72)
@@ -31,10 +30,26 @@ APPROVAL_WINDOW = timedelta(hours=72)
 AUTO_CAPTURE_AFTER = timedelta(days=21)
 #: A checkout session expires when the customer has not approved it within this many minutes.
 DEFAULT_EXPIRES_IN_MINUTES = 30
+#: Statuses in which an uncaptured remainder of the authorisation may be left.
+_CAN_HOLD_REMAINDER = frozenset({S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED, S.PARTIALLY_REFUNDED})
 
 
 def _money_or_none(value: Money | None) -> dict[str, Any] | None:
     return value.to_api() if value is not None else None
+
+
+def _present(value: Any) -> Any:
+    """``value`` without the keys whose value is None, at every depth.
+
+    Both seed schemas (Tamara Orders API OpenAPI 3.0.3 and the TamaraOrder JSON Schema) type
+    every field as a string, number or object and allow no null, so a field without a value
+    is left out rather than sent as ``null`` (issue #13).
+    """
+    if isinstance(value, dict):
+        return {k: _present(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_present(v) for v in value]
+    return value
 
 
 @dataclass(eq=False)
@@ -119,13 +134,15 @@ class Order:
             return self.created_at + timedelta(minutes=self.expires_in_minutes)
         if self.status == S.APPROVED and self.approved_at is not None:
             return self.approved_at + APPROVAL_WINDOW
-        if self.status in (S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED) and self.authorised_at is not None:
+        if self.authorised_at is not None and self.status in _CAN_HOLD_REMAINDER and self.authorised_remaining:
+            # Tamara captures what is left 21 days after authorisation; a remainder left
+            # after a partial refund counts too (issue #13).
             return self.authorised_at + AUTO_CAPTURE_AFTER
         return None
 
     def set_status(self, new: str) -> bool:
         """Move to ``new`` if that is forward (or the same); return whether the status changed."""
-        if new == self.status or not is_forward(self.status, new):
+        if new == self.status or not can_move(self.status, new):
             return False
         self.status = new
         self.version += 1
@@ -150,7 +167,7 @@ class Order:
         p = self.payload
         consumer = p.get("consumer") if isinstance(p.get("consumer"), dict) else {}
         expiry = self.deadline()
-        return {
+        return _present({
             "order_id": self.order_id,
             "order_reference_id": self.order_reference_id,
             "order_number": self.order_number,
@@ -191,7 +208,7 @@ class Order:
                 "refunds": [_refund_json(r) for r in self.refunds],
                 "cancels": [_cancel_json(c) for c in self.cancels],
             },
-        }
+        })
 
     def to_api_bytes(self) -> bytes:
         """:meth:`to_api` as JSON bytes, cached until the order changes (GET is the hot path)."""

@@ -6,7 +6,8 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from ..money import CURRENCY_COUNTRIES, Money
+from .money import COUNTRY_OF as CURRENCY_COUNTRIES
+from .money import Money
 
 __all__ = ["sample_checkout_payload"]
 

@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator
 
-from ..money import Money
-from ..states import CANCELABLE, CAPTURABLE, RANK, OrderStatus
+from .money import Money
+from .statuses import S, holds_authorisation
 from .clock import SimClock, isoformat
 from .errors import FieldError, SimulatorError, not_found, status_conflict
 from .events import Event
@@ -40,10 +40,10 @@ from .validation import (
 
 __all__ = ["Store"]
 
-S = OrderStatus
+#: Before any capture, a cancel is allowed (Tamara's cancel-order page: cancel before capture, refund after).
+_CANCELABLE = frozenset({S.AUTHORISED, S.UPDATED})
 
 _CAPTURED = frozenset({S.PARTIALLY_CAPTURED, S.FULLY_CAPTURED, S.PARTIALLY_REFUNDED, S.FULLY_REFUNDED})
-_DEAD = frozenset({S.DECLINED, S.EXPIRED, S.CANCELED})
 
 
 
@@ -56,10 +56,13 @@ def _positive(amount: Money, field: str) -> None:
 class Store:
     """All simulated state of one merchant account."""
 
-    def __init__(self, clock: SimClock, limits: PaymentLimits, *, auto_authorise: bool = False) -> None:
+    def __init__(
+        self, clock: SimClock, limits: PaymentLimits, *, auto_authorise: bool = False, strict_totals: bool = False
+    ) -> None:
         self.clock = clock
         self.limits = limits
         self.auto_authorise = auto_authorise
+        self.strict_totals = strict_totals
         self._lock = threading.Lock()
         self._orders: dict[str, Order] = {}
         self._by_checkout: dict[str, Order] = {}
@@ -115,7 +118,8 @@ class Store:
         if order.status in (S.NEW, S.APPROVED):
             order.set_status(S.EXPIRED)
             return [self._event(order, "order_expired", deadline)]
-        # authorised / updated / partially_captured: Tamara captures what is left after 21 days.
+        # An authorisation with an uncaptured remainder (any status, partially_refunded too):
+        # Tamara captures what is left after 21 days.
         return [self._capture(order, order.authorised_remaining, at=deadline, auto=True)]
 
     def sweep(self) -> list[Event]:
@@ -177,7 +181,7 @@ class Store:
     # Checkout ----------------------------------------------------------------------------
 
     def create_checkout(self, body: Any, base_url: str) -> tuple[dict[str, Any], Order]:
-        request = validate_checkout(body, self.limits)
+        request = validate_checkout(body, self.limits, strict_totals=self.strict_totals)
         payload = request.payload
         order = Order(
             order_id=new_id(),
@@ -305,7 +309,7 @@ class Store:
             if order.status != S.APPROVED:
                 code = (
                     "order_already_authorised"
-                    if RANK.get(order.status, 0) >= RANK[S.AUTHORISED] and order.status not in _DEAD
+                    if holds_authorisation(order.status)
                     else "invalid_order_status"
                 )
                 raise status_conflict(
@@ -343,7 +347,7 @@ class Store:
                     "order_already_captured",
                     {"old_state": str(order.status), "new_state": S.CANCELED},
                 )
-            if order.status not in CANCELABLE:
+            if order.status not in _CANCELABLE:
                 code = "order_already_canceled" if order.status == S.CANCELED else "invalid_order_status"
                 raise status_conflict(code, f"The order cannot be canceled: its status is {order.status}", str(order.status), S.CANCELED)
             _positive(amount, "total_amount")
@@ -394,7 +398,10 @@ class Store:
             shipping_info = parse_shipping_info(body.get("shipping_info"))
             for key in ("shipping_amount", "tax_amount", "discount_amount"):
                 optional_money(body, key, order.currency)
-            if order.status not in CAPTURABLE:
+            # Eligibility comes from the amounts, not the status alone (issue #13): whatever was
+            # authorised and neither canceled nor captured may be captured, partially_refunded
+            # orders included.
+            if not holds_authorisation(order.status) or not order.authorised_remaining:
                 code = "order_already_captured" if order.status in _CAPTURED else "invalid_order_status"
                 raise status_conflict(
                     code, f"The order cannot be captured: its status is {order.status}", str(order.status), S.FULLY_CAPTURED
@@ -528,5 +535,7 @@ class Store:
             order.merchant_refund_ids[merchant_refund_id] = record["refund_id"]
         order.refunded_amount += amount
         order.apply_amounts()
-        event = self._event(order, "order_refunded", now, refund_id=record["refund_id"], capture_id=capture_id, refunded_amount=amount)
+        # As on Tamara's "Getting Started with Webhooks" page, the event carries the refund's comment (#13).
+        event = self._event(order, "order_refunded", now, refund_id=record["refund_id"], capture_id=capture_id,
+                            refunded_amount=amount, comment=comment)
         return record, event

@@ -1,8 +1,9 @@
 """Webhooks registered through ``POST /webhooks``: Tamara's second notification channel.
 
 Tamara refuses a second registration of the same URL with ``webhook_already_registered`` and
-the existing id in ``errors[0].data.webhook_id`` (which shops use to adopt it), and has no
-endpoint that lists webhooks.
+the existing id in ``errors[0].data.webhook_id`` (which shops use to adopt it).
+``GET /webhooks/list`` answers every registered webhook, as Tamara's "Retrieve List of
+registered Webhook URLs" page describes (issue #13).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 from typing import Any
 
 from .errors import SimulatorError, not_found
-from .events import EVENT_TYPES
+from .events import REGISTRABLE_EVENTS
 from .validation import new_id, require_object, required_text
 
 __all__ = ["WebhookRegistry"]
@@ -36,9 +37,9 @@ class WebhookRegistry:
         if not url.startswith(("http://", "https://")) or len(url) > 255:
             raise SimulatorError(400, "url must be an http(s) URL of at most 255 characters", "url_invalid", {"field": "url"})
         events = body.get("events") or []
-        if not isinstance(events, list) or any(e not in EVENT_TYPES for e in events):
+        if not isinstance(events, list) or any(e not in REGISTRABLE_EVENTS for e in events):
             raise SimulatorError(
-                400, f"events must be a list of: {', '.join(EVENT_TYPES)}", "events_invalid", {"field": "events"}
+                400, f"events must be a list of: {', '.join(REGISTRABLE_EVENTS)}", "events_invalid", {"field": "events"}
             )
         headers = body.get("headers") or {}
         if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
@@ -69,6 +70,11 @@ class WebhookRegistry:
             if webhook is None:
                 raise not_found("Webhook")
             return self._webhook_json(webhook)
+
+    def list_all(self) -> list[dict[str, Any]]:
+        """Every registered webhook, in registration order (``GET /webhooks/list``)."""
+        with self._lock:
+            return [self._webhook_json(w) for w in self._hooks.values()]
 
     def update(self, webhook_id: str, body: Any) -> dict[str, Any]:
         fields = self._fields(body)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 
-from ..money import CURRENCY_COUNTRIES, CURRENCY_EXPONENTS
+from .money import CURRENCY_OF
+from .money import DECIMALS as CURRENCY_EXPONENTS
 
 __all__ = ["WIDGET_JS"]
 
-_COUNTRY_CURRENCY = {country: currency for currency, country in CURRENCY_COUNTRIES.items()}
+_COUNTRY_CURRENCY = dict(CURRENCY_OF)
 
 WIDGET_JS = (
     """(function () {

@@ -27,6 +27,11 @@ class Command(BaseCommand):
             help="Merchant-level auto-authorisation: approved orders go straight to fully_captured.",
         )
         parser.add_argument(
+            "--strict-totals",
+            action="store_true",
+            help="Accept only the seeds' total rule (items + tax + shipping - discount).",
+        )
+        parser.add_argument(
             "--public-url",
             default=None,
             help="Base URL customers' browsers use for checkout_url, if not http://HOST:PORT.",
@@ -51,6 +56,7 @@ class Command(BaseCommand):
             auto_authorise=options["auto_authorise"],
             public_url=options["public_url"],
             sweep_interval=options["sweep_interval"] or None,
+            strict_totals=options.get("strict_totals", False),
         )
         try:
             simulator.start()

@@ -1,4 +1,4 @@
-"""Register, show and delete the shop's webhook with Tamara."""
+"""Register, list, show and delete the shop's webhook with Tamara."""
 
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from django_tamara.client import get_client
 from django_tamara.exceptions import Conflict, TamaraError
 from django_tamara.webhooks import TAMARA_EVENTS
 
+#: Every event of the app's one table (``webhooks.EVENTS``), ``order_updated`` included.
 ALL_EVENTS = list(TAMARA_EVENTS)
 
 
 class Command(BaseCommand):
-    help = "Manage the webhook Tamara calls: register URL, show ID, delete ID."
+    help = "Manage the webhook Tamara calls: register URL, list, show ID, delete ID."
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         register = sub.add_parser("register", help="Register URL for the given events (default: all).")
         register.add_argument("url")
         register.add_argument("--event", action="append", dest="events", choices=ALL_EVENTS)
+        sub.add_parser("list", help="List the webhooks registered with Tamara.")
         show = sub.add_parser("show", help="Show a registered webhook.")
         show.add_argument("webhook_id")
         delete = sub.add_parser("delete", help="Delete a registered webhook.")
@@ -38,6 +40,12 @@ class Command(BaseCommand):
                         raise
                     existing = next((e.get("data", {}).get("webhook_id") for e in error.errors if e.get("data")), None)
                     self.stdout.write(f"already registered as webhook {existing}")
+            elif options["action"] == "list":
+                hooks = client.list_webhooks()
+                for hook in hooks:
+                    self.stdout.write(f"{hook.webhook_id}: {hook.url}\n  events: {', '.join(hook.events)}")
+                if not hooks:
+                    self.stdout.write("no webhooks registered")
             elif options["action"] == "show":
                 hook = client.get_webhook(options["webhook_id"])
                 self.stdout.write(f"{hook.webhook_id}: {hook.url}\nevents: {', '.join(hook.events)}")

@@ -1,0 +1,128 @@
+"""The simulator stands alone (issue #13): no Django, nothing else of django_tamara.
+
+Each check runs in a fresh interpreter started with ``-S`` (no site-packages) and a
+``PYTHONPATH`` of only the repository root and a folder holding PyJWT and the HTTP client
+the notifier uses, so ``import django`` cannot succeed there.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: What the simulator may need outside the standard library: PyJWT only (#13).
+ALLOWED = ("jwt",)
+
+
+@pytest.fixture(scope="module")
+def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    lib = tmp_path_factory.mktemp("only-pyjwt")
+    for name in ALLOWED:
+        module = __import__(name)
+        (lib / name).symlink_to(Path(module.__file__).parent, target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "DJANGO"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(lib)])
+    return env
+
+
+def _python(*args: str) -> list[str]:
+    return [sys.executable, "-S", "-s", *args]
+
+
+def test_django_cannot_be_imported_there(isolated_env: dict[str, str]) -> None:
+    result = subprocess.run(_python("-c", "import django"), env=isolated_env, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode != 0 and "No module named 'django'" in result.stderr
+
+
+def test_the_simulator_imports_without_django(isolated_env: dict[str, str]) -> None:
+    code = (
+        "import sys\n"
+        "import django_tamara.simulator as sim\n"
+        "from django_tamara.simulator import Simulator\n"
+        "import django_tamara.simulator.__main__\n"
+        "assert 'django' not in sys.modules, 'django was imported'\n"
+        "others = sorted(m for m in sys.modules if m.startswith('django_tamara.') and not m.startswith('django_tamara.simulator'))\n"
+        "assert not others, others\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(_python("-c", code), env=isolated_env, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_python_m_serves_without_django(isolated_env: dict[str, str]) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        _python("-m", "django_tamara.simulator", "--port", str(port), "--api-token", "standalone-token", "--sweep-interval", "0"),
+        env=isolated_env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, body = _get(f"{base}/widget-v2/tamara-widget.js")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the simulator did not start: {process.stderr.read() if process.poll() is not None else ''}")
+                time.sleep(0.1)
+        assert status == 200 and b"tamara-widget" in body
+        assert _get(f"{base}/checkout/payment-types?country=SA")[0] == 401
+        status, body = _get(f"{base}/checkout/payment-types?country=SA", token="standalone-token")
+        assert status == 200 and b"PAY_BY_INSTALMENTS" in body
+        assert b"standalone-token" not in body
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    assert "standalone-token" not in (process.stdout.read() if process.stdout else "")
+
+
+def test_the_import_contract_covers_every_app_module() -> None:
+    """A module added to the app later must be added to the forbidden list too."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    forbidden = set(config["importlinter:contract:simulator-independent"]["forbidden_modules"].split())
+    package = ROOT / "django_tamara"
+    modules = {
+        f"django_tamara.{p.stem if p.suffix == '.py' else p.name}"
+        for p in package.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p.is_dir() and (p / "__init__.py").exists())
+    }
+    assert {"django", "rest_framework"} <= forbidden
+    assert modules - {"django_tamara.simulator"} <= forbidden, "add the new module to [importlinter] in setup.cfg"
+    assert "django_tamara.simulator" not in forbidden

@@ -144,6 +144,9 @@ def test_capture_part_refund_part_capture_the_rest_from_the_admin(tamara_simulat
     remote = get_client().get_order(str(order.order_id))
     assert (order.status, order.captured_amount, order.refunded_amount, order.captures.count()) == (
         remote["status"], Decimal("160"), Decimal("30"), 2)
+    assert order.captured_amount == Decimal(str(remote["captured_amount"]["amount"]))
+    assert order.refunded_amount == Decimal(str(remote["refunded_amount"]["amount"]))
+    assert order.canceled_amount == Decimal(str((remote.get("canceled_amount") or {"amount": 0})["amount"]))
 
 
 # 2. Webhooks -------------------------------------------------------------------------------------
@@ -179,6 +182,23 @@ def test_a_forged_token_is_refused_beside_a_merchant_header(key, header):
     response = Client().post(f"{URL}?tamaraToken={forged}", delivery(order), content_type="application/json", **extra)
     assert response.status_code == 401
     assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_registered_with_a_merchant_authorization_header_is_processed(tamara_simulator, live_server):
+    """End to end: the simulator sends the registered header in place of its Bearer, as
+    Tamara's "Register Webhook URL" sample sets one; the tamaraToken query parameter proves it."""
+    get_client().register_webhook(f"{live_server.url}{URL}", ["order_approved"],
+                                  headers={"authorization": "MySecret123"})
+    order = make_order(tamara_simulator, "new")
+    tamara_simulator.approve(str(order.order_id))
+    tamara_simulator.wait_for_notifications()
+    events = WebhookEvent.objects.filter(order=order, event_type="order_approved")
+    assert [e.state for e in events] == [WebhookEvent.State.DONE]
+    order.refresh_from_db()
+    assert order.status == "authorised"
+    [delivery] = [e for e in tamara_simulator.journal(kind="webhook") if e.get("webhook_id")]
+    assert delivery["status"] == 200
 
 
 @pytest.mark.django_db

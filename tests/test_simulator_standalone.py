@@ -1,8 +1,9 @@
 """The simulator stands alone (issue #13): no Django, nothing else of django_tamara.
 
-Each check runs in a fresh interpreter started with ``-S`` (no site-packages) and a
-``PYTHONPATH`` of only the repository root and a folder holding PyJWT and the HTTP client
-the notifier uses, so ``import django`` cannot succeed there.
+Each check runs in a brand-new virtualenv (``python -m venv``, no system site-packages)
+whose only additions are the repository root and PyJWT, put on its path by a ``.pth`` file
+(a venv of its own with PyJWT installed from the index would need the network), so
+``import django`` cannot succeed there.
 """
 
 from __future__ import annotations
@@ -27,21 +28,30 @@ ALLOWED = ("jwt",)
 
 @pytest.fixture(scope="module")
 def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    lib = tmp_path_factory.mktemp("only-pyjwt")
+    """The environment of a fresh virtualenv holding the repository and PyJWT, nothing else."""
+    folder = tmp_path_factory.mktemp("venv-without-django")
+    venv = folder / "venv"
+    subprocess.run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)],
+                   check=True, capture_output=True)
+    lib = folder / "only-pyjwt"
+    lib.mkdir()
     for name in ALLOWED:
         module = __import__(name)
         (lib / name).symlink_to(Path(module.__file__).parent, target_is_directory=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "DJANGO"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(lib)])
+    (site_packages,) = (venv / "lib").glob("python3*/site-packages")
+    (site_packages / "django-tamara-standalone.pth").write_text(f"{ROOT}\n{lib}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "DJANGO", "VIRTUAL_ENV"))}
+    env["TAMARA_STANDALONE_PYTHON"] = str(venv / "bin" / "python")
     return env
 
 
-def _python(*args: str) -> list[str]:
-    return [sys.executable, "-S", "-s", *args]
+def _python(*args: str, env: dict[str, str]) -> list[str]:
+    """A command line for the fresh virtualenv's interpreter."""
+    return [env["TAMARA_STANDALONE_PYTHON"], *args]
 
 
 def test_django_cannot_be_imported_there(isolated_env: dict[str, str]) -> None:
-    result = subprocess.run(_python("-c", "import django"), env=isolated_env, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(_python("-c", "import django", env=isolated_env), env=isolated_env, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0 and "No module named 'django'" in result.stderr
 
 
@@ -56,7 +66,7 @@ def test_the_simulator_imports_without_django(isolated_env: dict[str, str]) -> N
         "assert not others, others\n"
         "print('ok')\n"
     )
-    result = subprocess.run(_python("-c", code), env=isolated_env, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(_python("-c", code, env=isolated_env), env=isolated_env, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -79,7 +89,8 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
 def test_python_m_serves_without_django(isolated_env: dict[str, str]) -> None:
     port = _free_port()
     process = subprocess.Popen(
-        _python("-m", "django_tamara.simulator", "--port", str(port), "--api-token", "standalone-token", "--sweep-interval", "0"),
+        _python("-m", "django_tamara.simulator", "--port", str(port), "--api-token", "standalone-token", "--sweep-interval", "0",
+                env=isolated_env),
         env=isolated_env,
         cwd=ROOT,
         stdout=subprocess.PIPE,

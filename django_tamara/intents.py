@@ -85,8 +85,8 @@ def refuse_if_held(order: TamaraOrder) -> None:
 def open_intent(
     locked: TamaraOrder, kind: str, amount: Money, *, user: Any = None, merchant_refund_id: str | None = None
 ) -> Intent:
-    """Record the attempt (the caller holds the order's lock and commits before calling Tamara)."""
-    refuse_if_held(locked)
+    """Record the attempt (the caller holds the order's lock, has called :func:`refuse_if_held`,
+    and commits before calling Tamara)."""
     if kind == Kind.REFUND and not merchant_refund_id:
         # Tamara refuses a second refund with the same merchant_refund_id, so even a repeat
         # that slipped past every check here could not refund twice.

@@ -113,6 +113,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
+def http(tamara_simulator: Any) -> Any:
+    """A ``requests`` session that talks to the simulator's merchant API with its token."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["Authorization"] = f"Bearer {tamara_simulator.api_token}"
+    return session
+
+
+@pytest.fixture
+def receiver(tamara_notification_receiver: Any) -> Any:
+    """A local endpoint recording the simulator's notifications (``django_tamara.testing``)."""
+    return tamara_notification_receiver
+
+
+@pytest.fixture
 def db_vendor() -> str:
     return connection.vendor
 

@@ -19,19 +19,6 @@ from django_tamara.simulator.samples import sample_checkout_payload
 SHIPPING_INFO = {"shipped_at": "2026-11-23T10:00:00Z", "shipping_company": "SMSA"}
 
 
-@pytest.fixture
-def http(tamara_simulator: Simulator) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    session.headers["Authorization"] = f"Bearer {tamara_simulator.api_token}"
-    return session
-
-
-@pytest.fixture
-def receiver(tamara_notification_receiver):
-    return tamara_notification_receiver
-
-
 def money(amount: str) -> dict[str, Any]:
     return {"amount": float(Decimal(amount)), "currency": "SAR"}
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 import requests
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
@@ -54,14 +53,6 @@ def nulls(body: Any, path: str = "") -> list[str]:
         for i, value in enumerate(body):
             found += nulls(value, f"{path}/{i}")
     return found
-
-
-@pytest.fixture
-def http(tamara_simulator: Simulator) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    session.headers["Authorization"] = f"Bearer {tamara_simulator.api_token}"
-    return session
 
 
 def money(amount: str) -> dict[str, Any]:

@@ -10,32 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
-import pytest
 import requests
 
 from django_tamara.simulator import Simulator
 from django_tamara.simulator.notifier import merge_headers
 from django_tamara.simulator.samples import sample_checkout_payload
 
-SHIPPING_INFO = {"shipped_at": "2026-11-23T10:00:00Z", "shipping_company": "SMSA"}
-
-
-@pytest.fixture
-def http(tamara_simulator: Simulator) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    session.headers["Authorization"] = f"Bearer {tamara_simulator.api_token}"
-    return session
-
-
-@pytest.fixture
-def receiver(tamara_notification_receiver):
-    return tamara_notification_receiver
-
-
-def money(amount: str) -> dict[str, Any]:
-    return {"amount": float(amount), "currency": "SAR"}
-
+from .test_simulator_notifications import SHIPPING_INFO, money
 
 def register(sim: Simulator, http: requests.Session, url: str, events: list[str] | None = None, **extra: Any) -> str:
     body = {"type": "order", "url": url, "events": events or [], **extra}

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import intents, lifecycle
 from ..client import ShippingInfo
-from ..exceptions import AmountExceeded, InvalidTransition, NotConfirmed, TamaraAPIError, TamaraError
+from ..exceptions import AmountExceeded, InvalidTransition, NotConfirmed, OrderHeld, TamaraAPIError, TamaraError
 from ..models import Intent, OrderAction, TamaraOrder
 from ..money import Money, MoneyError
 from ..states import CANCELABLE, CAPTURABLE, REFUNDABLE, OrderStatus
@@ -327,13 +327,13 @@ def perform(
             reason = _("the order changed since the form was opened: %(left)s is left now; "
                        "check the amount and confirm again") % {"left": left}
         if reason is None and money_kind:
-            reason = held_reason(intents.unsettled(order))
-            if reason is None:
-                try:
-                    intent = lifecycle.open_intent(order, kind, requested, user=_user(user), audit=record,
-                                                   merchant_refund_id=operation.merchant_refund_id)
-                except (AmountExceeded, InvalidTransition, MoneyError) as error:
-                    reason = str(error)
+            try:
+                intent = lifecycle.open_intent(order, kind, requested, user=_user(user), audit=record,
+                                               merchant_refund_id=operation.merchant_refund_id)
+            except OrderHeld as error:  # in the operator's language
+                reason = held_reason(error.intent)
+            except (AmountExceeded, InvalidTransition, MoneyError) as error:
+                reason = str(error)
         if reason is not None:
             record.outcome, record.message = Outcome.SKIPPED, str(reason)[:5000]
             record.save()

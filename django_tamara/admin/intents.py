@@ -7,8 +7,6 @@ order that is held (docs/lifecycle.md, "Not confirmed").
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest

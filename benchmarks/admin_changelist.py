@@ -27,17 +27,19 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_django()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django_tamara.models import TamaraOrder
 
-    from django.conf import settings
+    from django_tamara.models import TamaraOrder
 
     settings.ALLOWED_HOSTS = ["*"]
     TamaraOrder.objects.all().delete()
-    user, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_staff": True, "is_superuser": True})
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
     client = Client()
     client.force_login(user)
     statuses = ["new", "approved", "authorised", "partially_captured", "fully_captured", "partially_refunded"]
@@ -46,10 +48,19 @@ def main() -> None:
         have = TamaraOrder.objects.count()
         rows = [
             TamaraOrder(
-                order_id=uuid.uuid4(), order_reference_id=f"ADM-{i}", order_number=str(i), status=statuses[i % 6],
-                currency="SAR", total_amount=Decimal("100.00"), payment_type="PAY_BY_INSTALMENTS", instalments=3,
-                consumer_first_name="Mona", consumer_last_name="Lisa", consumer_phone_number="+966502223333",
-                consumer_email=f"mona{i}@example.com", items=[{"name": "Product", "quantity": 1}],
+                order_id=uuid.uuid4(),
+                order_reference_id=f"ADM-{i}",
+                order_number=str(i),
+                status=statuses[i % 6],
+                currency="SAR",
+                total_amount=Decimal("100.00"),
+                payment_type="PAY_BY_INSTALMENTS",
+                instalments=3,
+                consumer_first_name="Mona",
+                consumer_last_name="Lisa",
+                consumer_phone_number="+966502223333",
+                consumer_email=f"mona{i}@example.com",
+                items=[{"name": "Product", "quantity": 1}],
             )
             for i in range(have, to)
         ]
@@ -84,8 +95,10 @@ def main() -> None:
     print(f"  {args.large:>7} orders: {large_queries} queries, {large_ms:7.1f} ms")
     same = small_queries == large_queries
     ratio = large_ms / small_ms
-    print(f"query count equal: {'MET' if same else 'MISSED'}; render time {args.large} / {args.small}: "
-          f"{ratio:.2f} (target <= 2.00) -> {'MET' if ratio <= 2 else 'MISSED'}")
+    print(
+        f"query count equal: {'MET' if same else 'MISSED'}; render time {args.large} / {args.small}: "
+        f"{ratio:.2f} (target <= 2.00) -> {'MET' if ratio <= 2 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,13 +31,13 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox_project.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from rest_framework import serializers  # noqa: E402
+from rest_framework import serializers  # noqa: E402  after django.setup()
 
-from django_tamara.builders import TravelCheckoutBuilder  # noqa: E402
+from django_tamara.builders import TravelCheckoutBuilder  # noqa: E402  after django.setup()
 
 ITEMS = 20
 

@@ -19,12 +19,11 @@ side (``pip install py-spy`` first; raw collapsed stacks).
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-
-import os
 
 from harness import API_TOKEN, STARTED, CpuMeter, gunicorn, machine, setup_django, simulator, verdict
 
@@ -33,9 +32,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--api-latency-ms", type=float, default=0.0,
-                        help="also run both sides with every merchant-API call answered this much later, as a "
-                             "Tamara across the internet would (informative; the verdict is on the plain run)")
+    parser.add_argument(
+        "--api-latency-ms",
+        type=float,
+        default=0.0,
+        help="also run both sides with every merchant-API call answered this much later, as a "
+        "Tamara across the internet would (informative; the verdict is on the plain run)",
+    )
     parser.add_argument("--shop-threads", type=int, default=1, help="gunicorn threads per worker (2 workers)")
     args = parser.parse_args()
 
@@ -44,8 +47,8 @@ def main() -> None:
         import requests
 
         from django_tamara import lifecycle
-        from django_tamara.checkout import create_session
         from django_tamara.client import ShippingInfo
+        from django_tamara.lifecycle import create_session
         from django_tamara.models import TamaraOrder
         from django_tamara.testing import sample_checkout_payload
 
@@ -57,8 +60,11 @@ def main() -> None:
             http = getattr(local, "http", None) or requests.Session()
             local.http = http
             prefix = "E2E" if i >= 0 else "WARM"
-            payload = sample_checkout_payload(("100.00",), order_reference_id=f"{prefix}-{time.time_ns()}-{i}",
-                                              notification_url=f"{shop_url}/tamara/webhooks/")
+            payload = sample_checkout_payload(
+                ("100.00",),
+                order_reference_id=f"{prefix}-{time.time_ns()}-{i}",
+                notification_url=f"{shop_url}/tamara/webhooks/",
+            )
             order = create_session(payload).order
             http.post(f"{sim_url}/simulator/orders/{order.order_id}/approve", timeout=60).raise_for_status()
             order.refresh_from_db()
@@ -75,10 +81,18 @@ def main() -> None:
             http.post(f"{sim_url}/simulator/orders/{order_id}/approve", timeout=60).raise_for_status()
             for _ in range(gets):
                 http.get(f"{sim_url}/orders/{order_id}", timeout=60).raise_for_status()
-            http.post(f"{sim_url}/orders/{order_id}/authorise", json={"order_id": order_id}, timeout=60).raise_for_status()
-            answer = http.post(f"{sim_url}/payments/capture", timeout=60, json={
-                "order_id": order_id, "total_amount": {"amount": 110.0, "currency": "SAR"},
-                "shipping_info": {"shipped_at": "2026-11-23T10:00:00Z", "shipping_company": "SMSA"}})
+            http.post(
+                f"{sim_url}/orders/{order_id}/authorise", json={"order_id": order_id}, timeout=60
+            ).raise_for_status()
+            answer = http.post(
+                f"{sim_url}/payments/capture",
+                timeout=60,
+                json={
+                    "order_id": order_id,
+                    "total_amount": {"amount": 110.0, "currency": "SAR"},
+                    "shipping_info": {"shipped_at": "2026-11-23T10:00:00Z", "shipping_company": "SMSA"},
+                },
+            )
             answer.raise_for_status()
             return answer.json()["status"]
 
@@ -88,13 +102,28 @@ def main() -> None:
             """Both sides, the app first; with ``latency_ms``, every merchant-API call waits that long."""
             control.post(f"{sim_url}/simulator/reset").raise_for_status()
             if latency_ms:
-                control.post(f"{sim_url}/simulator/faults", json={
-                    "action": "delay", "path": "", "count": 10**9, "delay": latency_ms / 1000}).raise_for_status()
+                control.post(
+                    f"{sim_url}/simulator/faults",
+                    json={"action": "delay", "path": "", "count": 10**9, "delay": latency_ms / 1000},
+                ).raise_for_status()
             profile = os.environ.get("BENCH_PROFILE") if not latency_ms else None
             if profile:  # py-spy the shop while the app side runs
                 import subprocess
-                spy = subprocess.Popen(["py-spy", "record", "--pid", str(STARTED["gunicorn"]), "--subprocesses",
-                                        "--format", "raw", "-o", profile, "--nonblocking"])
+
+                spy = subprocess.Popen(
+                    [
+                        "py-spy",
+                        "record",
+                        "--pid",
+                        str(STARTED["gunicorn"]),
+                        "--subprocesses",
+                        "--format",
+                        "raw",
+                        "-o",
+                        profile,
+                        "--nonblocking",
+                    ]
+                )
                 time.sleep(1)
             app_cpu = CpuMeter(roots, {"postgres": "postgres"}).start()
             started = time.perf_counter()
@@ -116,13 +145,21 @@ def main() -> None:
                 raw_statuses = Counter(pool.map(lambda i: raw_order(i, gets), range(args.orders)))
             raw_seconds = time.perf_counter() - started
             raw_cpu.stop()
-            captured = TamaraOrder.objects.filter(order_reference_id__startswith="E2E-", status="fully_captured").count()
+            captured = TamaraOrder.objects.filter(
+                order_reference_id__startswith="E2E-", status="fully_captured"
+            ).count()
             TamaraOrder.objects.filter(order_reference_id__startswith="E2E-").delete()
             return {
-                "app_rate": args.orders / app_seconds, "raw_rate": args.orders / raw_seconds, "calls": calls,
-                "gets": gets, "deliveries": sum(1 for e in journal if e.get("kind") == "webhook"),
-                "statuses": statuses, "raw_statuses": raw_statuses, "captured": captured,
-                "app_cpu": app_cpu, "raw_cpu": raw_cpu,
+                "app_rate": args.orders / app_seconds,
+                "raw_rate": args.orders / raw_seconds,
+                "calls": calls,
+                "gets": gets,
+                "deliveries": sum(1 for e in journal if e.get("kind") == "webhook"),
+                "statuses": statuses,
+                "raw_statuses": raw_statuses,
+                "captured": captured,
+                "app_cpu": app_cpu,
+                "raw_cpu": raw_cpu,
             }
 
         list(map(app_order, range(-5, 0)))  # warm both paths up
@@ -131,18 +168,26 @@ def main() -> None:
             runs[args.api_latency_ms] = run_pair(args.api_latency_ms)
         TamaraOrder.objects.filter(order_reference_id__startswith="WARM-").delete()
 
-    print(f"End-to-end orders on {machine()}; {args.threads} threads; shop: gunicorn 2 workers "
-          f"x {args.shop_threads} threads, PostgreSQL")
+    print(
+        f"End-to-end orders on {machine()}; {args.threads} threads; shop: gunicorn 2 workers "
+        f"x {args.shop_threads} threads, PostgreSQL"
+    )
     for latency, run in runs.items():
         calls = run["calls"]
-        print(f" simulator answering at once" if not latency else f" every merchant-API call {latency:g} ms later")
-        print(f"  API calls the app made per order: {sum(calls.values()) / args.orders:.1f} "
-              f"({', '.join(f'{m} /{p}: {n}' for (m, p), n in sorted(calls.items()))}); "
-              f"webhook deliveries: {run['deliveries']}")
-        print(f"  app (checkout, approve, webhook, authorise, capture)  {run['app_rate']:7.1f} orders/s   "
-              f"final: {dict(run['statuses'])}")
-        print(f"  raw requests.Session, same calls ({run['gets']} GETs/order)      {run['raw_rate']:7.1f} orders/s   "
-              f"final: {dict(run['raw_statuses'])}")
+        print(" simulator answering at once" if not latency else f" every merchant-API call {latency:g} ms later")
+        print(
+            f"  API calls the app made per order: {sum(calls.values()) / args.orders:.1f} "
+            f"({', '.join(f'{m} /{p}: {n}' for (m, p), n in sorted(calls.items()))}); "
+            f"webhook deliveries: {run['deliveries']}"
+        )
+        print(
+            f"  app (checkout, approve, webhook, authorise, capture)  {run['app_rate']:7.1f} orders/s   "
+            f"final: {dict(run['statuses'])}"
+        )
+        print(
+            f"  raw requests.Session, same calls ({run['gets']} GETs/order)      {run['raw_rate']:7.1f} orders/s   "
+            f"final: {dict(run['raw_statuses'])}"
+        )
         print(f"  orders fully captured in the shop's database: {run['captured']}/{args.orders}")
         print(f"  app: {run['app_cpu'].line(args.orders)}")
         print(f"  raw: {run['raw_cpu'].line(args.orders)}")

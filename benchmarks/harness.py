@@ -132,9 +132,20 @@ def gunicorn(workers: int = 2, threads: int = 1, **env: str) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [
-        sys.executable, "-m", "gunicorn", "sandbox_project.wsgi:application",
-        "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
-        "--log-level", "warning", "--access-logfile", "/dev/null",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "sandbox_project.wsgi:application",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--access-logfile",
+        "/dev/null",
     ]
     with process(args, server_env(**env), ready_url=f"{url}/admin/login/") as proc:
         STARTED["gunicorn"] = proc.pid
@@ -166,24 +177,28 @@ class LoadResult:
 
 
 def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]  # wrk's output always has it
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
 def wrk(url: str, script: str, *, seconds: int = 10, connections: int = 8) -> LoadResult:
     """Drive ``url`` with wrk (one thread, a C event loop) and a Lua script; parse its report."""
     if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk (a C load generator; Python cannot drive enough load)")
+        raise SystemExit(
+            "wrk is not installed: apt-get install wrk (a C load generator; Python cannot drive enough load)"
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", f.name, url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     os.unlink(f.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]  # wrk's output always has it
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]  # wrk's output always has it
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     return LoadResult(rps, _ms(latency["50"]), _ms(latency["99"]), total, non_2xx, errors)
@@ -198,8 +213,8 @@ def _proc_stats() -> dict[int, tuple[int, str, float]]:
             continue
         with contextlib.suppress(OSError, ValueError, IndexError):
             text = (entry / "stat").read_text()
-            name = text[text.index("(") + 1:text.rindex(")")]
-            fields = text[text.rindex(")") + 2:].split()
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 2 :].split()
             stats[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
     return stats
 

@@ -58,8 +58,13 @@ print(json.dumps({"done": done, "seconds": elapsed, "max_rss_kb": int(status["Vm
 
 def child(mode: str, concurrency: int, limit: int, sim_url: str) -> dict:
     env = server_env(TAMARA_API_URL=sim_url)
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, str(concurrency), str(limit)],
-                         cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(concurrency), str(limit)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -86,35 +91,58 @@ def main() -> None:
         started = time.perf_counter()
         rows = []
         for i in range(args.orders):
-            answer = http.post(f"{sim_url}/checkout", json=sample_checkout_payload(("100.00",), order_reference_id=f"RECON-{i}")).json()
+            answer = http.post(
+                f"{sim_url}/checkout", json=sample_checkout_payload(("100.00",), order_reference_id=f"RECON-{i}")
+            ).json()
             if i % 2 == 0:  # half of them approved at Tamara: the sync has something to catch up
                 http.post(f"{sim_url}/simulator/orders/{answer['order_id']}/approve")
-            rows.append(TamaraOrder(order_id=answer["order_id"], order_reference_id=f"RECON-{i}", currency="SAR",
-                                    total_amount=110, status="new"))
+            rows.append(
+                TamaraOrder(
+                    order_id=answer["order_id"],
+                    order_reference_id=f"RECON-{i}",
+                    currency="SAR",
+                    total_amount=110,
+                    status="new",
+                )
+            )
         TamaraOrder.objects.bulk_create(rows, batch_size=2000)
         print(f"prepared {args.orders} orders in {time.perf_counter() - started:.0f} s")
 
         base = child("plain", args.concurrency, args.orders, sim_url)
-        first = child("sync", args.concurrency, args.orders, sim_url)    # catches up: writes, authorises
-        settle = child("sync", args.concurrency, args.orders, sim_url)   # mirrors what the authorisations changed
-        steady = child("sync", args.concurrency, args.orders, sim_url)   # nothing new: reads only
+        first = child("sync", args.concurrency, args.orders, sim_url)  # catches up: writes, authorises
+        settle = child("sync", args.concurrency, args.orders, sim_url)  # mirrors what the authorisations changed
+        steady = child("sync", args.concurrency, args.orders, sim_url)  # nothing new: reads only
         small = child("sync", args.concurrency, args.small, sim_url)
 
     TamaraOrder.objects.filter(order_reference_id__startswith="RECON-").delete()
-    rate = lambda r: r["done"] / r["seconds"]  # noqa: E731
+    rate = lambda r: r["done"] / r["seconds"]  # noqa: E731  a one-line formula beside its use
     print(f"Reconciliation on {machine()}; PostgreSQL; simulator in its own process; concurrency {args.concurrency}")
-    print(f"  plain GET loop         {args.orders:6} orders  {rate(base):7.0f} orders/s  max RSS {base['max_rss_kb'] / 1024:6.1f} MiB")
-    print(f"  tamara_sync (catch-up) {args.orders:6} orders  {rate(first):7.0f} orders/s  max RSS {first['max_rss_kb'] / 1024:6.1f} MiB")
-    print(f"  tamara_sync (settling) {args.orders:6} orders  {rate(settle):7.0f} orders/s  max RSS {settle['max_rss_kb'] / 1024:6.1f} MiB")
-    print(f"  tamara_sync (steady)   {args.orders:6} orders  {rate(steady):7.0f} orders/s  max RSS {steady['max_rss_kb'] / 1024:6.1f} MiB")
-    print(f"  tamara_sync (steady)   {args.small:6} orders  {rate(small):7.0f} orders/s  max RSS {small['max_rss_kb'] / 1024:6.1f} MiB")
+    print(
+        f"  plain GET loop         {args.orders:6} orders  {rate(base):7.0f} orders/s  max RSS {base['max_rss_kb'] / 1024:6.1f} MiB"
+    )
+    print(
+        f"  tamara_sync (catch-up) {args.orders:6} orders  {rate(first):7.0f} orders/s  max RSS {first['max_rss_kb'] / 1024:6.1f} MiB"
+    )
+    print(
+        f"  tamara_sync (settling) {args.orders:6} orders  {rate(settle):7.0f} orders/s  max RSS {settle['max_rss_kb'] / 1024:6.1f} MiB"
+    )
+    print(
+        f"  tamara_sync (steady)   {args.orders:6} orders  {rate(steady):7.0f} orders/s  max RSS {steady['max_rss_kb'] / 1024:6.1f} MiB"
+    )
+    print(
+        f"  tamara_sync (steady)   {args.small:6} orders  {rate(small):7.0f} orders/s  max RSS {small['max_rss_kb'] / 1024:6.1f} MiB"
+    )
     print(verdict("tamara_sync steady / plain loop", rate(steady) / rate(base), 0.8))
     print(f"  (catch-up run, which also writes every order: ratio {rate(first) / rate(base):.2f})")
-    grow = lambda r: (r["max_rss_kb"] - r["start_rss_kb"]) / 1024  # noqa: E731
-    print(f"  peak above the process's size once Django is set up: {grow(steady):.1f} MiB for {args.orders} orders, "
-          f"{grow(small):.1f} MiB for {args.small}")
+    grow = lambda r: (r["max_rss_kb"] - r["start_rss_kb"]) / 1024  # noqa: E731  a one-line formula beside its use
+    print(
+        f"  peak above the process's size once Django is set up: {grow(steady):.1f} MiB for {args.orders} orders, "
+        f"{grow(small):.1f} MiB for {args.small}"
+    )
     memory = steady["max_rss_kb"] / small["max_rss_kb"]
-    print(f"peak memory {args.orders} / {args.small} orders: {memory:.2f} (target <= 1.50) -> {'MET' if memory <= 1.5 else 'MISSED'}")
+    print(
+        f"peak memory {args.orders} / {args.small} orders: {memory:.2f} (target <= 1.50) -> {'MET' if memory <= 1.5 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

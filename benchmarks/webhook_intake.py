@@ -63,8 +63,13 @@ def main() -> None:
 
     # A flash sale's deliveries are spread over many orders (about three each).
     orders = TamaraOrder.objects.bulk_create(
-        TamaraOrder(order_id=uuid.uuid4(), order_reference_id=f"BENCH-{i}", currency="SAR", total_amount=100,
-                    status="authorised")
+        TamaraOrder(
+            order_id=uuid.uuid4(),
+            order_reference_id=f"BENCH-{i}",
+            currency="SAR",
+            total_amount=100,
+            status="authorised",
+        )
         for i in range(args.orders)
     )
     order_ids = ",".join(f'"{order.order_id}"' for order in orders)
@@ -73,11 +78,19 @@ def main() -> None:
     meters: dict[str, list[tuple[CpuMeter, int]]] = {"bare view": [], "webhook intake": []}
     with gunicorn(workers=2, TASKS_BACKEND="rq") as url:
         for round_ in range(args.rounds):
-            for label, path, results in (("bare view", "/bench/bare-webhook/", baseline), ("webhook intake", "/tamara/webhooks/", intake)):
-                script = LUA % {"order_ids": order_ids, "token": token, "run": f"{label[0]}{round_}{uuid.uuid4().hex[:6]}"}
+            for label, path, results in (
+                ("bare view", "/bench/bare-webhook/", baseline),
+                ("webhook intake", "/tamara/webhooks/", intake),
+            ):
+                script = LUA % {
+                    "order_ids": order_ids,
+                    "token": token,
+                    "run": f"{label[0]}{round_}{uuid.uuid4().hex[:6]}",
+                }
                 wrk(url + path, script, seconds=2, connections=args.connections)  # warm-up
-                meter = CpuMeter({"gunicorn": STARTED["gunicorn"]},
-                                 {"postgres": "postgres", "redis": "redis-server"}).start()
+                meter = CpuMeter(
+                    {"gunicorn": STARTED["gunicorn"]}, {"postgres": "postgres", "redis": "redis-server"}
+                ).start()
                 results.append(wrk(url + path, script, seconds=args.seconds, connections=args.connections))
                 meter.stop()
                 meters[label].append((meter, results[-1].requests))
@@ -87,18 +100,25 @@ def main() -> None:
     stored = WebhookEvent.objects.filter(order__in=orders).count()
     non_2xx = sum(r.non_2xx + r.errors for r in intake)
     print(f"Webhook intake on {machine()}; gunicorn 2 workers, PostgreSQL, wrk -c{args.connections}")
-    for i, (b, w) in enumerate(zip(baseline, intake)):
+    for i, (b, w) in enumerate(zip(baseline, intake, strict=True)):
         print(f" round {i + 1}")
         print(b.line("bare view (parse + 1 INSERT)"))
         print(w.line("tamara webhook intake"))
     for label, runs in meters.items():  # where each request's time went, in the best round
-        meter, requests_made = runs[[r.rps for r in (baseline if label == "bare view" else intake)].index(
-            (best_base if label == "bare view" else best_intake).rps)]
+        meter, requests_made = runs[
+            [r.rps for r in (baseline if label == "bare view" else intake)].index(
+                (best_base if label == "bare view" else best_intake).rps
+            )
+        ]
         print(f"  {label}: {meter.line(requests_made, 'request')}")
-    print(f"  events stored: {stored}; bare rows stored: {RawDelivery.objects.count()}; "
-          f"non-2xx or errors on authentic deliveries: {non_2xx}")
+    print(
+        f"  events stored: {stored}; bare rows stored: {RawDelivery.objects.count()}; "
+        f"non-2xx or errors on authentic deliveries: {non_2xx}"
+    )
     ratio = best_intake.rps / best_base.rps
-    print(verdict("webhook intake / bare view", ratio, 0.7) + ("" if non_2xx == 0 else " (with non-2xx answers: MISSED)"))
+    print(
+        verdict("webhook intake / bare view", ratio, 0.7) + ("" if non_2xx == 0 else " (with non-2xx answers: MISSED)")
+    )
 
     WebhookEvent.objects.filter(order__in=orders).delete()
     TamaraOrder.objects.filter(pk__in=[order.pk for order in orders]).delete()

@@ -10,4 +10,4 @@ class TamaraConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the system checks; importing is the registration.
-        from . import checks  # noqa: F401
+        from . import checks  # noqa: F401  importing registers the system checks

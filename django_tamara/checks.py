@@ -8,8 +8,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
 
+from .client import TamaraClient
 from .conf import tamara_settings
 from .money import CURRENCY_COUNTRIES, CURRENCY_EXPONENTS
 
@@ -91,13 +93,30 @@ def check_tamara_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
     builder = raw("BUILDER_CLASS")
     try:
-        tamara_settings.BUILDER_CLASS  # noqa: B018  (imports the dotted path)
+        tamara_settings.BUILDER_CLASS  # noqa: B018 - reading it imports the dotted path, which is the check
     except ImportError as exc:
         errors.append(
             Error(
                 f"settings.TAMARA['BUILDER_CLASS'] = {builder!r} does not import: {exc}.",
                 hint="Give the dotted path of a CheckoutBuilder subclass, e.g. 'shop.tamara.ShopBuilder'.",
                 id="django_tamara.E007",
+            )
+        )
+
+    client_class = raw("CLIENT_CLASS")
+    try:
+        imported = tamara_settings.CLIENT_CLASS
+    except ImportError as exc:
+        imported, reason = None, f"does not import: {exc}"
+    else:
+        reason = "is not a subclass of django_tamara.client.TamaraClient"
+    if not (isinstance(imported, type) and issubclass(imported, TamaraClient)):
+        errors.append(
+            Error(
+                f"settings.TAMARA['CLIENT_CLASS'] = {client_class!r} {reason}.",
+                hint="Give the dotted path of a TamaraClient subclass, e.g. 'shop.tamara.ShopClient', or leave "
+                "the key out for the default client.",
+                id="django_tamara.E010",
             )
         )
 
@@ -140,6 +159,37 @@ def _check_queue_cache(alias: Any) -> list[Any]:
                 "keeps to itself: a worker could not open the gate the web processes close.",
                 hint="Use a shared cache (django.core.cache.backends.redis.RedisCache), or None.",
                 id="django_tamara.E009",
+            )
+        ]
+    return []
+
+
+#: The URL name Tamara's notifications are sent to (``django_tamara/urls.py``: app_name
+#: ``tamara``, URL name ``webhook``); the builders reverse it for ``merchant_url.notification``.
+WEBHOOK_URL_NAME = "tamara:webhook"
+
+
+@register("django_tamara", Tags.urls)
+def check_urls_routed(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Warn when the project's URLconf does not include ``django_tamara.urls``.
+
+    Without it the webhook view is unreachable and a builder fails on reversing its merchant
+    URLs; the shop would only find out at its first payment.
+    """
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return []  # no URLconf at all: Django's own URL checks say nothing either
+    try:
+        reverse(WEBHOOK_URL_NAME)
+    except NoReverseMatch:
+        return [
+            Warning(
+                f"The app's URLs are not routed: the URL name {WEBHOOK_URL_NAME!r} cannot be reversed "
+                f"with ROOT_URLCONF = {settings.ROOT_URLCONF!r}, so Tamara's notifications and the "
+                "customer's return from Tamara have nowhere to land (and the builders cannot build "
+                "their merchant URLs).",
+                hint='Add path("tamara/", include("django_tamara.urls")) to the urlpatterns of your '
+                "ROOT_URLCONF (see docs/installation.md).",
+                id="django_tamara.W002",
             )
         ]
     return []

@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "CHECKOUT_EXPIRY_MINUTES": 30,
     # The builder a shop's checkout uses when it names none (a dotted path).
     "BUILDER_CLASS": "django_tamara.builders.CheckoutBuilder",
+    # The client every part of the app calls Tamara with (a dotted path to a TamaraClient subclass).
+    "CLIENT_CLASS": "django_tamara.client.TamaraClient",
     # Authorise an order as soon as Tamara reports it approved (Tamara requires it).
     "AUTO_AUTHORISE": True,
     # Seconds of clock difference tolerated when checking a webhook token's exp and iat.
@@ -55,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "FAILURE_URL": "/",
     "CANCEL_URL": "/",
     # A cache alias shared by every process (Redis, Memcached). When set, a burst of webhook
-    # deliveries queues one drain task instead of one task each (django_tamara.drain).
+    # deliveries queues one drain task instead of one task each (django_tamara.webhooks.gate).
     "WEBHOOK_QUEUE_CACHE": None,
     # Processed webhook events older than this many days are deleted by tamara_prune_events.
     "EVENT_RETENTION_DAYS": 30,
@@ -80,7 +82,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 #: Keys whose values are dotted paths, imported on first use.
-IMPORT_STRINGS = {"BUILDER_CLASS"}
+IMPORT_STRINGS = {"BUILDER_CLASS", "CLIENT_CLASS"}
 
 #: Keys whose values must never be printed.
 SECRET_KEYS = {"API_TOKEN", "NOTIFICATION_TOKEN"}

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
 
+from .wire import json_number
+
 __all__ = [
     "CURRENCY_EXPONENTS",
     "CURRENCY_COUNTRIES",
@@ -146,7 +148,7 @@ class Money:
 
     def to_api(self) -> dict[str, Any]:
         """Tamara's JSON shape. The float is exact in text: 15 digits survive ``repr``."""
-        return {"amount": float(self.amount), "currency": self.currency}
+        return {"amount": json_number(self.amount), "currency": self.currency}
 
     # Arithmetic -------------------------------------------------------------------------
 

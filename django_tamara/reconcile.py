@@ -23,6 +23,7 @@ from .conf import tamara_settings
 from .exceptions import TamaraError
 from .models import Intent, OrderAction, TamaraOrder, WebhookEvent
 from .states import FINAL, OrderStatus
+from .webhooks.processing import retry_failed_events
 
 logger = logging.getLogger("django_tamara.reconcile")
 
@@ -76,14 +77,21 @@ def stuck_orders(now: dt.datetime | None = None) -> QuerySet[TamaraOrder]:
     )
     return TamaraOrder.objects.filter(
         Q(pk__in=Intent.objects.filter(state__in=Intent.UNSETTLED).values("order_id"))
-        | Q(pk__in=OrderAction.objects.filter(outcome=OrderAction.Outcome.PENDING, order__isnull=False)
-            .values("order_id"))
+        | Q(
+            pk__in=OrderAction.objects.filter(outcome=OrderAction.Outcome.PENDING, order__isnull=False).values(
+                "order_id"
+            )
+        )
         | Q(order_id__in=events.values("order_id"))
-        | Q(status__in=[S.NEW, S.APPROVED],
-            date_created__lt=now - dt.timedelta(seconds=tamara_settings.STUCK_ORDER_SECONDS))
+        | Q(
+            status__in=[S.NEW, S.APPROVED],
+            date_created__lt=now - dt.timedelta(seconds=tamara_settings.STUCK_ORDER_SECONDS),
+        )
         # Any remainder of an authorisation is auto-captured, after a partial refund too (#13).
-        | Q(status__in=[S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED, S.PARTIALLY_REFUNDED],
-            date_created__lt=now - AUTO_CAPTURE_WATCH)
+        | Q(
+            status__in=[S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED, S.PARTIALLY_REFUNDED],
+            date_created__lt=now - AUTO_CAPTURE_WATCH,
+        )
     )
 
 
@@ -101,9 +109,7 @@ def iterate_batches(queryset: QuerySet[TamaraOrder], batch_size: int) -> Iterato
 
 def _sync_one(order: TamaraOrder, progress: Progress) -> None:
     try:
-        result = lifecycle.sync(order)
-        if order.status == S.APPROVED and tamara_settings.AUTO_AUTHORISE:
-            result = lifecycle.authorise(order)
+        result = lifecycle.settle(order)
         progress.add(changed=result.changed)
     except TamaraError as error:
         logger.warning("could not sync order %s: %s", order.order_id, error)
@@ -143,3 +149,20 @@ def sync_orders(
                 on_progress(progress)
     close_old_connections()
     return progress
+
+
+def run(*, concurrency: int = 1) -> dict[str, int]:
+    """One reconciliation pass (the ``reconcile_task``): sync the stuck orders, retry failed events."""
+
+    def report(progress: Progress) -> None:
+        logger.info(
+            "reconcile: %s/%s orders synced, %s changed, %s failed",
+            progress.done,
+            progress.total,
+            progress.changed,
+            progress.failed,
+        )
+
+    progress = sync_orders(stuck_orders(), concurrency=concurrency, on_progress=report)
+    retried = retry_failed_events()
+    return {"synced": progress.done, "changed": progress.changed, "failed": progress.failed, **retried}

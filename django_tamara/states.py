@@ -1,4 +1,4 @@
-"""Tamara's order statuses and the rule that they only move forward.
+"""Tamara's vocabulary: order statuses (and the rule that they only move forward) and payment types.
 
 Kept apart from the models so the lifecycle service, the mirror and the admin read the same
 table. Tamara documents the machine in its order-status page; the ranks below encode it:
@@ -11,6 +11,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class PaymentType(models.TextChoices):
+    """The payment types Tamara offers (its "Payment Types" page); ``PAY_BY_INSTALMENTS`` also
+    serves single checkout."""
+
+    PAY_BY_INSTALMENTS = "PAY_BY_INSTALMENTS", _("Pay by instalments")
+    PAY_NOW = "PAY_NOW", _("Pay now")
+    PAY_BY_LATER = "PAY_BY_LATER", _("Pay later")
+    PAY_NEXT_MONTH = "PAY_NEXT_MONTH", _("Pay next month")
 
 
 class OrderStatus(models.TextChoices):
@@ -51,9 +61,15 @@ FINAL: frozenset[str] = frozenset({S.DECLINED, S.EXPIRED, S.CANCELED, S.FULLY_RE
 
 #: Statuses of an order Tamara has authorised, and every status an authorised order moves to
 #: while it is still open.
-AUTHORISED_OR_LATER: frozenset[str] = frozenset({
-    S.AUTHORISED, S.UPDATED, S.PARTIALLY_CAPTURED, S.FULLY_CAPTURED, S.PARTIALLY_REFUNDED,
-})
+AUTHORISED_OR_LATER: frozenset[str] = frozenset(
+    {
+        S.AUTHORISED,
+        S.UPDATED,
+        S.PARTIALLY_CAPTURED,
+        S.FULLY_CAPTURED,
+        S.PARTIALLY_REFUNDED,
+    }
+)
 
 #: Statuses in which a capture may fit; the amounts decide (total - canceled - captured > 0).
 #: ``partially_refunded`` is one: a refund of one shipment leaves the rest of the authorisation
@@ -87,7 +103,3 @@ def follows(current: str, new: str, *, amounts_grew: bool) -> bool:
     if not amounts_grew or new not in RANK:
         return is_forward(current, new)
     return current == new or current not in FINAL
-
-
-def is_final(status: str) -> bool:
-    return status in FINAL

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import views
-from .webhooks import WebhookView
+from .webhooks.intake import WebhookView
 
 app_name = "tamara"
 

@@ -32,7 +32,6 @@ from . import lifecycle
 from .conf import tamara_settings
 from .exceptions import TamaraError
 from .models import TamaraOrder
-from .states import OrderStatus
 
 logger = logging.getLogger("django_tamara.views")
 
@@ -59,8 +58,9 @@ def landing_url(setting: str, order: TamaraOrder | None) -> str:
     """
     target = getattr(tamara_settings, setting)
     if order is not None:
-        target = (target.replace("{order_reference_id}", quote(order.order_reference_id, safe=""))
-                  .replace("{order_id}", str(order.order_id)))
+        target = target.replace("{order_reference_id}", quote(order.order_reference_id, safe="")).replace(
+            "{order_id}", str(order.order_id)
+        )
     else:
         target = without_placeholders(target)
     try:
@@ -101,16 +101,18 @@ def may_sync(order: TamaraOrder) -> bool:
     try:
         return bool(caches["default"].add(SYNC_KEY.format(order_id=order.order_id), 1, timeout=seconds))
     except Exception as error:  # the cache is down: sync, and let Tamara's limits protect it
-        logger.warning("landing sync throttle unavailable (%s: %s); syncing order %s",
-                       type(error).__name__, error, order.order_id)
+        logger.warning(
+            "landing sync throttle unavailable (%s: %s); syncing order %s", type(error).__name__, error, order.order_id
+        )
         return True
 
 
 def _sync_quietly(order: TamaraOrder, *, authorise: bool) -> None:
     try:
-        lifecycle.sync(order)
-        if authorise and order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
-            lifecycle.authorise(order)
+        if authorise:
+            lifecycle.settle(order)
+        else:
+            lifecycle.sync(order)
     except TamaraError as error:  # the webhook or reconciliation will catch up
         logger.warning("could not sync order %s on return from checkout: %s", order.order_id, error)
 

@@ -84,7 +84,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = []
+AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ar", "العربية")]
@@ -119,8 +119,10 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 try:
     import redis
 except ImportError:  # the "rq" extra is not installed: only the immediate backend is available
-    redis = None
-if redis is not None:
+    HAS_REDIS = False
+else:
+    HAS_REDIS = True
+if HAS_REDIS:
     RQ_QUEUES = {
         "default": {
             # Given a URL, django-rq builds a new client and a new TCP connection for every
@@ -154,13 +156,21 @@ LOGGING = {
     # Tamara puts the webhook's tamaraToken in the query string: mask it in request lines.
     "filters": {"tamara_token": {"()": "django_tamara.log_filters.TamaraTokenFilter"}},
     "formatters": {
-        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
         "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
     },
     "handlers": {
         # A traceback is printed after the message by the formatter: no handler filters it out.
-        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain",
-                    "filters": ["tamara_token"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+            "filters": ["tamara_token"],
+        },
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
     "loggers": {
@@ -171,7 +181,11 @@ LOGGING = {
         # A request refused for its Host header (ALLOWED_HOSTS), a bad cookie signature...
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # runserver's request log, as Django configures it, plus the filter.
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
-                          "filters": ["tamara_token"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["tamara_token"],
+        },
     },
 }

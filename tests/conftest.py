@@ -12,7 +12,11 @@ import pytest
 from django.db import connection
 
 # Private Redis and PostgreSQL servers for the fault tests (tests/services.py).
-from .services import private_postgres, private_redis  # noqa: F401
+from .services import private_postgres, private_redis  # noqa: F401  fixtures, found by name
+
+# Issue #14's "one writer" guard for the whole run: only django_tamara/lifecycle/ writes the
+# order and transaction rows (tests/one_writer.py).
+pytest_plugins = ["tests.one_writer"]
 
 
 def full_order_json(**overrides: Any) -> dict[str, Any]:
@@ -55,8 +59,14 @@ def full_order_json(**overrides: Any) -> dict[str, Any]:
                 "total_amount": {"amount": 300.00, "currency": "SAR"},
             }
         ],
-        "shipping_address": {"first_name": "Mona", "last_name": "Lisa", "line1": "3764 Al Urubah Rd",
-                             "city": "Riyadh", "country_code": "SA", "phone_number": "502223333"},
+        "shipping_address": {
+            "first_name": "Mona",
+            "last_name": "Lisa",
+            "line1": "3764 Al Urubah Rd",
+            "city": "Riyadh",
+            "country_code": "SA",
+            "phone_number": "502223333",
+        },
         "billing_address": None,
         "created_at": "2026-11-20T10:15:00Z",
         "order_expiry_time": "2026-12-11T10:15:00Z",
@@ -139,8 +149,13 @@ def db_vendor() -> str:
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

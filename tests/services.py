@@ -59,7 +59,7 @@ def wait_until(condition, timeout: float, interval: float = 0.1, what: str = "co
                 return
         except AssertionError:  # "never": no point waiting longer
             raise
-        except Exception:  # noqa: BLE001 - "not yet" (a refused connection, a missing file)
+        except Exception:  # "not yet" (a refused connection, a missing file)
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not reached in {timeout:.0f} s")
@@ -109,6 +109,7 @@ def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
 
 # Redis ----------------------------------------------------------------------------------------
 
+
 class PrivateRedis:
     """A ``redis-server`` of the test's own; ``kill()`` then ``start()`` keeps its port."""
 
@@ -135,9 +136,24 @@ class PrivateRedis:
         assert self.process is None or self.process.poll() is not None, "already running"
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--dir", str(self.directory), "--daemonize", "no"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    REDIS_SERVER,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.directory),
+                    "--daemonize",
+                    "no",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         try:
             wait_until(self.ping, timeout=15, what=f"redis on port {self.port}")
@@ -163,10 +179,12 @@ class PrivateRedis:
 
 # PostgreSQL -----------------------------------------------------------------------------------
 
+
 def _as_postgres(command: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run([*prefix, *command], capture_output=True, text=True, check=False,
-                          stdin=subprocess.DEVNULL, **kwargs)
+    return subprocess.run(
+        [*prefix, *command], capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, **kwargs
+    )
 
 
 class PrivatePostgres:
@@ -183,8 +201,21 @@ class PrivatePostgres:
         if os.geteuid() == 0:
             for path in (self.directory, self.sockets):
                 shutil.chown(path, "postgres", "postgres")
-        result = _as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                               "-E", "UTF8", "--locale=C", "--no-sync"])
+        result = _as_postgres(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(self.data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+        )
         if result.returncode:
             raise RuntimeError(f"initdb failed:\n{result.stdout}\n{result.stderr}")
 
@@ -198,8 +229,9 @@ class PrivatePostgres:
     def connect(self, name: str = "postgres", **kwargs: Any):
         import psycopg
 
-        return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=name,
-                               connect_timeout=5, **kwargs)
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=name, connect_timeout=5, **kwargs
+        )
 
     def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args], timeout=90)
@@ -269,6 +301,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 # The shop's processes --------------------------------------------------------------------------
 
+
 def shop_env(*, database_url: str, redis_url: str, simulator: Any, **extra: str) -> dict[str, str]:
     """The environment of the sandbox shop deployed "at scale" (docs/scale.md)."""
     return {
@@ -286,12 +319,24 @@ def shop_env(*, database_url: str, redis_url: str, simulator: Any, **extra: str)
     }
 
 
-def manage(env: Mapping[str, str], *args: str, timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def manage(
+    env: Mapping[str, str], *args: str, timeout: float = 300, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python manage.py ARGS`` in the project, with ``env``; fails the test on a non-zero exit."""
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=dict(env), capture_output=True,
-                            text=True, timeout=timeout, input=input, check=False)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+        check=False,
+    )
     if result.returncode:
-        pytest.fail(f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+        pytest.fail(
+            f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+        )
     return result
 
 
@@ -306,16 +351,18 @@ class SupervisedWorker:
     def __init__(self, env: Mapping[str, str], directory: Path) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.env = {**env, "SHOP_DIR": str(ROOT), "SHOP_PYTHON": sys.executable,
-                    "SUPERVISOR_DIR": str(self.directory)}
+        self.env = {**env, "SHOP_DIR": str(ROOT), "SHOP_PYTHON": sys.executable, "SUPERVISOR_DIR": str(self.directory)}
         self.process: subprocess.Popen | None = None
         self.killed_horses = 0
 
     def start(self, timeout: float = 30) -> SupervisedWorker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "supervisor.supervisord", "-c", str(SUPERVISORD_CONF), "--nodaemon"],
-            cwd=self.directory, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=open(self.directory / "supervisord.out", "ab"), stderr=subprocess.STDOUT,
+            cwd=self.directory,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=open(self.directory / "supervisord.out", "ab"),
+            stderr=subprocess.STDOUT,
         )
         self.wait_running(timeout)
         return self
@@ -323,7 +370,12 @@ class SupervisedWorker:
     def ctl(self, *args: str) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(SUPERVISORD_CONF), *args],
-            cwd=self.directory, env=self.env, capture_output=True, text=True, timeout=20, check=False,
+            cwd=self.directory,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
         )
         return result.stdout.strip()
 
@@ -339,8 +391,12 @@ class SupervisedWorker:
     def wait_running(self, timeout: float = 30) -> int:
         """Wait for the worker to be RUNNING (up for ``startsecs``); returns its pid."""
         assert self.process is not None
-        wait_until(lambda: self.state() == "RUNNING", timeout=timeout, interval=0.25,
-                   what=f"the supervised worker RUNNING (log: {self.log_tail()})")
+        wait_until(
+            lambda: self.state() == "RUNNING",
+            timeout=timeout,
+            interval=0.25,
+            what=f"the supervised worker RUNNING (log: {self.log_tail()})",
+        )
         pid = self.pid()
         assert pid
         return pid
@@ -426,8 +482,9 @@ class Scheduler(threading.Thread):
             with self._lock:
                 if self._stopping.is_set():
                     return
-                self._process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                                 stderr=subprocess.STDOUT, text=True)
+                self._process = subprocess.Popen(
+                    self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                )
             record = Run(started, 0.0, None, "")
             self.runs.append(record)  # listed while it runs; seconds and returncode when it ends
             try:
@@ -436,7 +493,10 @@ class Scheduler(threading.Thread):
                 self._process.kill()
                 output, _ = self._process.communicate()
             record.seconds, record.returncode, record.output = (
-                time.monotonic() - started, self._process.returncode, output[-2000:])
+                time.monotonic() - started,
+                self._process.returncode,
+                output[-2000:],
+            )
             next_run += self.interval
             while next_run < time.monotonic():
                 next_run += self.interval  # a run longer than the interval skips a beat, as a timer does
@@ -481,24 +541,43 @@ def shop_stack(
     scheduler: Scheduler | None = None
     try:
         for port in ports:
-            command = [sys.executable, "-m", "gunicorn", "sandbox_project.wsgi:application",
-                       "--workers", str(web_workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+            command = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "sandbox_project.wsgi:application",
+                "--workers",
+                str(web_workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ]
             if access_log is not None:
                 command += ["--access-logfile", str(access_log)]
             if logger_class is not None:
                 command += ["--logger-class", logger_class]
-            processes.append(subprocess.Popen(
-                command, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL,
-                stdout=open(directory / f"web-{port}.log", "ab"), stderr=subprocess.STDOUT,
-            ))
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env=dict(env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=open(directory / f"web-{port}.log", "ab"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
         worker.start()
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         import requests
 
-        for url, process in zip(urls, processes):
+        for url, process in zip(urls, processes, strict=True):
+
             def up(url: str = url, process: subprocess.Popen = process) -> bool:
                 if process.poll() is not None:
-                    raise AssertionError(f"{url} exited:\n" + (directory / f"web-{url.rsplit(':', 1)[1]}.log").read_text()[-3000:])
+                    raise AssertionError(
+                        f"{url} exited:\n" + (directory / f"web-{url.rsplit(':', 1)[1]}.log").read_text()[-3000:]
+                    )
                 requests.get(f"{url}/admin/login/", timeout=2)
                 return True
 

@@ -26,12 +26,24 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTIFICATION_TOKEN = "access-log-test-notification-token-0123456789"
 
 
-@pytest.mark.parametrize("value, personal", [
-    ("+966500000001", True), (" 966500000001", True), ("0501234567", True), ("+971 50 123 4567", True),
-    ("(050) 123-4567", True), ("mona@example.com", True), ("mona.lisa+shop@mail.example.sa", True),
-    ("123456", False), ("REF-1001", False), ("6f1f7d2e-9a51-4c8e-9f0b-1f1f1f1f1f1f", False),
-    ("mona", False), ("@example.com", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "value, personal",
+    [
+        ("+966500000001", True),
+        (" 966500000001", True),
+        ("0501234567", True),
+        ("+971 50 123 4567", True),
+        ("(050) 123-4567", True),
+        ("mona@example.com", True),
+        ("mona.lisa+shop@mail.example.sa", True),
+        ("123456", False),
+        ("REF-1001", False),
+        ("6f1f7d2e-9a51-4c8e-9f0b-1f1f1f1f1f1f", False),
+        ("mona", False),
+        ("@example.com", False),
+        ("", False),
+    ],
+)
 def test_what_looks_personal(value, personal):
     assert looks_personal(value) is personal
 
@@ -40,25 +52,37 @@ def test_query_values_are_masked_and_the_rest_is_kept():
     assert mask_query("q=%2B966500000001&o=1") == "q=***&o=1"
     assert mask_query("q=+966500000001") == "q=***"
     assert mask_query("q=mona%40example.com&p=2") == "q=***&p=2"
-    assert mask_query("tamaraToken=eyJ.a.b&orderId=6f1f7d2e-9a51-4c8e-9f0b-1f1f1f1f1f1f") == \
-        "tamaraToken=***&orderId=6f1f7d2e-9a51-4c8e-9f0b-1f1f1f1f1f1f"
+    assert (
+        mask_query("tamaraToken=eyJ.a.b&orderId=6f1f7d2e-9a51-4c8e-9f0b-1f1f1f1f1f1f")
+        == "tamaraToken=***&orderId=6f1f7d2e-9a51-4c8e-9f0b-1f1f1f1f1f1f"
+    )
     assert mask_query("TAMARATOKEN=x&flag&empty=") == "TAMARATOKEN=***&flag&empty="
-    assert mask_text('GET /admin/x/?q=+966500000001 HTTP/1.1') == "GET /admin/x/?q=*** HTTP/1.1"
-    assert mask_text("Error handling request /tamara/webhooks/?tamaraToken=eyJ.a.b") == \
-        "Error handling request /tamara/webhooks/?tamaraToken=***"
+    assert mask_text("GET /admin/x/?q=+966500000001 HTTP/1.1") == "GET /admin/x/?q=*** HTTP/1.1"
+    assert (
+        mask_text("Error handling request /tamara/webhooks/?tamaraToken=eyJ.a.b")
+        == "Error handling request /tamara/webhooks/?tamaraToken=***"
+    )
     assert mask_text("no query here") == "no query here"
 
 
 def test_every_atom_that_carries_the_url_or_a_secret_is_masked():
     token = make_notification_token(NOTIFICATION_TOKEN)
-    atoms = mask_atoms({
-        "r": f"POST /tamara/webhooks/?tamaraToken={token} HTTP/1.1", "q": f"tamaraToken={token}",
-        "U": "/tamara/webhooks/", "f": "https://shop.example/admin/?q=mona%40example.com",
-        "{raw_uri}e": f"/tamara/webhooks/?tamaraToken={token}", "{query_string}e": "q=%2B966500000001",
-        "{authorization}i": f"Bearer {token}", "{http_authorization}e": f"Bearer {token}",
-        "{cookie}i": "sessionid=abc", "{x-original-url}i": f"/tamara/webhooks/?tamaraToken={token}",
-        "s": "200", "B": None,
-    })
+    atoms = mask_atoms(
+        {
+            "r": f"POST /tamara/webhooks/?tamaraToken={token} HTTP/1.1",
+            "q": f"tamaraToken={token}",
+            "U": "/tamara/webhooks/",
+            "f": "https://shop.example/admin/?q=mona%40example.com",
+            "{raw_uri}e": f"/tamara/webhooks/?tamaraToken={token}",
+            "{query_string}e": "q=%2B966500000001",
+            "{authorization}i": f"Bearer {token}",
+            "{http_authorization}e": f"Bearer {token}",
+            "{cookie}i": "sessionid=abc",
+            "{x-original-url}i": f"/tamara/webhooks/?tamaraToken={token}",
+            "s": "200",
+            "B": None,
+        }
+    )
     assert token not in repr(atoms)
     assert "966500000001" not in repr(atoms) and "mona" not in repr(atoms) and "abc" not in repr(atoms)
     assert atoms["r"] == "POST /tamara/webhooks/?tamaraToken=*** HTTP/1.1"
@@ -71,8 +95,14 @@ def test_the_logger_class_masks_the_access_line_it_formats():
     cfg = Config()
     cfg.set("accesslog", "-")
     logger = Logger(cfg)
-    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/admin/?q=%2B966500000001", "SERVER_PROTOCOL": "HTTP/1.1",
-               "PATH_INFO": "/admin/", "QUERY_STRING": "q=%2B966500000001", "REMOTE_ADDR": "127.0.0.1"}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/admin/?q=%2B966500000001",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": "/admin/",
+        "QUERY_STRING": "q=%2B966500000001",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
     response = SimpleNamespace(status="302 Found", headers=[], sent=0)
     atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, dt.timedelta(milliseconds=3))
     assert atoms["r"] == "GET /admin/?q=*** HTTP/1.1" and atoms["q"] == "q=***"
@@ -88,9 +118,13 @@ def test_nothing_in_the_app_imports_the_gunicorn_module():
         if path.name == "gunicorn.py":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [f"{node.module or ''}:{alias.name}" for alias in node.names] if isinstance(node, ast.ImportFrom)
-                     else [])
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [f"{node.module or ''}:{alias.name}" for alias in node.names]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any("gunicorn" in name for name in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
@@ -128,15 +162,31 @@ def gunicorn(tmp_path):
         "TAMARA_API_URL": f"http://127.0.0.1:{free_port()}",  # no Tamara: nothing here needs one
         "TAMARA_NOTIFICATION_TOKEN": NOTIFICATION_TOKEN,
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env,
-                   check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120
+    )
     port = free_port()
     access_log = tmp_path / "access.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "sandbox_project.wsgi:application", "--workers", "1",
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", str(access_log),
-         "--logger-class", "django_tamara.gunicorn.Logger"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "sandbox_project.wsgi:application",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(access_log),
+            "--logger-class",
+            "django_tamara.gunicorn.Logger",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -155,8 +205,11 @@ def test_a_real_gunicorn_logs_the_requests_without_token_phone_or_email(gunicorn
     token = make_notification_token(NOTIFICATION_TOKEN)
     assert token.count(".") == 2 and len(token) > 100  # a real signed JWT, as Tamara sends it
     order_id = str(uuid.uuid4())
-    delivery = requests.post(f"{gunicorn.url}/tamara/webhooks/?tamaraToken={token}", timeout=10,
-                             json={"order_id": order_id, "event_type": "order_approved", "data": {}})
+    delivery = requests.post(
+        f"{gunicorn.url}/tamara/webhooks/?tamaraToken={token}",
+        timeout=10,
+        json={"order_id": order_id, "event_type": "order_approved", "data": {}},
+    )
     assert delivery.status_code == 404  # authentic, for an order this shop does not have
     admin = "/admin/django_tamara/tamaraorder/"
     for query in ("?q=+966500000001", "?q=%2B966500000002", "?q=mona%40example.com"):

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 import requests
-from django.db import connections
 from django.conf import settings
+from django.db import connections
 from django.test import Client, override_settings
 
 from django_tamara import lifecycle
@@ -41,13 +41,22 @@ def open_form(client, order, kind):
 
 
 def capture_data(form, amount="60", **extra):
-    return {"form_token": form.token, "seen": str(form.initial["seen"]), "amount": amount,
-            "shipping_company": "SMSA", "tracking_number": "TRK-1", "tracking_url": "", "shipped_at": "", **extra}
+    return {
+        "form_token": form.token,
+        "seen": str(form.initial["seen"]),
+        "amount": amount,
+        "shipping_company": "SMSA",
+        "tracking_number": "TRK-1",
+        "tracking_url": "",
+        "shipped_at": "",
+        **extra,
+    }
 
 
 def fault(sim, path, action="error_500", count=1):
-    requests.post(f"{sim.url}/simulator/faults", json={"path": path, "action": action, "count": count},
-                  timeout=5).raise_for_status()
+    requests.post(
+        f"{sim.url}/simulator/faults", json={"path": path, "action": action, "count": count}, timeout=5
+    ).raise_for_status()
 
 
 # One order ------------------------------------------------------------------------------------------
@@ -59,7 +68,9 @@ def test_capture_form_shows_what_is_left_and_captures_part(tamara_simulator, cli
     assert form.initial["amount"] == order.capturable.amount == Decimal("160.00")
     response = client.get(action_url(order, "capture"))
     html = response.content.decode()
-    assert 'id="tamara-confirm"' in html and 'name="shipping_company"' in html and "160.00 SAR is left to capture" in html
+    assert (
+        'id="tamara-confirm"' in html and 'name="shipping_company"' in html and "160.00 SAR is left to capture" in html
+    )
     assert 'name="shipping_company" value' not in html  # empty and required, no placeholder value
 
     response = client.post(action_url(order, "capture"), capture_data(form), follow=True)
@@ -74,15 +85,25 @@ def test_capture_form_shows_what_is_left_and_captures_part(tamara_simulator, cli
     assert capture.capture_id in html  # the inline
     record = OrderAction.objects.get()
     assert (record.user, record.action, record.outcome, record.amount, record.currency) == (
-        staff, "capture", "done", Decimal("60"), "SAR")
+        staff,
+        "capture",
+        "done",
+        Decimal("60"),
+        "SAR",
+    )
     assert capture.capture_id in record.message
     assert "Capture by staff: Done" in html  # the timeline
 
 
 @pytest.mark.parametrize(
     "amount, error",
-    [("160.01", "At most 160.00 SAR is left."), ("0", "greater than zero"), ("-5", "greater than zero"),
-     ("10.005", "SAR amounts have at most 2 decimals."), ("abc", "Enter a number.")],
+    [
+        ("160.01", "At most 160.00 SAR is left."),
+        ("0", "greater than zero"),
+        ("-5", "greater than zero"),
+        ("10.005", "SAR amounts have at most 2 decimals."),
+        ("abc", "Enter a number."),
+    ],
 )
 def test_capture_amount_is_validated_before_calling_tamara(tamara_simulator, client, staff, amount, error):
     order = make_order(tamara_simulator)
@@ -107,11 +128,15 @@ def test_refund_part_then_cancel_another_order(tamara_simulator, client, staff):
     lifecycle.capture(order, Money("100", "SAR"), shipping_info=SHIPPING)
     form = open_form(client, order, "refund")
     assert form.initial["amount"] == Decimal("100.00")
-    missing_comment = client.post(action_url(order, "refund"),
-                                  {"form_token": form.token, "seen": "100.00", "amount": "25", "comment": ""})
+    missing_comment = client.post(
+        action_url(order, "refund"), {"form_token": form.token, "seen": "100.00", "amount": "25", "comment": ""}
+    )
     assert "comment" in missing_comment.context["form"].errors
-    response = client.post(action_url(order, "refund"), {"form_token": form.token, "seen": "100.00",
-                                                          "amount": "25", "comment": "one book returned"}, follow=True)
+    response = client.post(
+        action_url(order, "refund"),
+        {"form_token": form.token, "seen": "100.00", "amount": "25", "comment": "one book returned"},
+        follow=True,
+    )
     assert messages_of(response)[0] == ("success", messages_of(response)[0][1])
     assert "Refunded 25.00 SAR" in messages_of(response)[0][1]
     refund = Refund.objects.get(order=order)
@@ -119,13 +144,18 @@ def test_refund_part_then_cancel_another_order(tamara_simulator, client, staff):
 
     other = make_order(tamara_simulator)
     form = open_form(client, other, "cancel")
-    response = client.post(action_url(other, "cancel"),
-                           {"form_token": form.token, "seen": str(form.initial["seen"]), "amount": "160.00"}, follow=True)
+    response = client.post(
+        action_url(other, "cancel"),
+        {"form_token": form.token, "seen": str(form.initial["seen"]), "amount": "160.00"},
+        follow=True,
+    )
     assert "Canceled 160.00 SAR" in messages_of(response)[0][1]
     other.refresh_from_db()
     assert other.status == "canceled"
     assert list(OrderAction.objects.order_by("id").values_list("action", "outcome")) == [
-        ("refund", "done"), ("cancel", "done")]
+        ("refund", "done"),
+        ("cancel", "done"),
+    ]
 
 
 def test_double_submission_captures_once(tamara_simulator, client, staff):
@@ -257,7 +287,9 @@ def test_authorise_and_sync_post_from_the_change_page(tamara_simulator, client, 
     assert messages_of(response)[0] == ("success", messages_of(response)[0][1])
     assert f"Order {order.order_reference_id} synced from Tamara" in messages_of(response)[0][1]
     assert list(OrderAction.objects.order_by("id").values_list("action", "outcome")) == [
-        ("authorise", "done"), ("sync", "done")]
+        ("authorise", "done"),
+        ("sync", "done"),
+    ]
 
 
 def test_authorise_on_a_new_order_is_skipped_with_the_reason(tamara_simulator, client, staff):
@@ -274,8 +306,9 @@ def test_update_reference_id(tamara_simulator, client, staff):
     assert form.initial["order_reference_id"] == "REF-OLD"
     same = client.post(action_url(order, "reference"), {"form_token": form.token, "order_reference_id": "REF-OLD"})
     assert same.context["form"].errors["order_reference_id"] == ["This is the current reference id."]
-    response = client.post(action_url(order, "reference"), {"form_token": form.token, "order_reference_id": "REF-NEW"},
-                           follow=True)
+    response = client.post(
+        action_url(order, "reference"), {"form_token": form.token, "order_reference_id": "REF-NEW"}, follow=True
+    )
     assert "Reference id changed from REF-OLD to REF-NEW." in messages_of(response)[0][1]
     order.refresh_from_db()
     assert order.order_reference_id == "REF-NEW"
@@ -320,7 +353,10 @@ def test_bulk_capture_confirms_then_reports_each_order(tamara_simulator, client,
     assert "Capture: done for 2 orders" in messages[0][1] and "REF-A (160.00 SAR)" in messages[0][1]
     assert messages[1][0] == "warning" and messages[1][1].startswith("REF-NEW skipped: it is New")
     assert set(TamaraOrder.objects.values_list("order_reference_id", "status")) == {
-        ("REF-A", "fully_captured"), ("REF-B", "fully_captured"), ("REF-NEW", "new")}
+        ("REF-A", "fully_captured"),
+        ("REF-B", "fully_captured"),
+        ("REF-NEW", "new"),
+    }
     assert OrderAction.objects.filter(outcome="done").count() == 2
     assert OrderAction.objects.filter(outcome="skipped").count() == 1
 
@@ -350,8 +386,9 @@ def test_bulk_refund_reports_an_unconfirmed_refund_as_such(tamara_simulator, cli
         lifecycle.capture(order, shipping_info=SHIPPING)
     fault(tamara_simulator, "/payments/simplified-refund", "error_500")
     confirm = post_action(client, "refund_orders", [a.pk, b.pk], index="0")
-    done = post_action(client, "refund_orders", [a.pk, b.pk], post="yes", form_token=confirm.context["form"].token,
-                       comment="recall")
+    done = post_action(
+        client, "refund_orders", [a.pk, b.pk], post="yes", form_token=confirm.context["form"].token, comment="recall"
+    )
     levels = sorted(level for level, _ in messages_of(done))
     assert levels == ["success", "warning"]
     warning = next(text for level, text in messages_of(done) if level == "warning")
@@ -368,7 +405,7 @@ def test_bulk_authorise_and_sync_run_without_confirmation(tamara_simulator, clie
 
 
 def test_select_all_carries_the_filters_not_the_keys(client, staff):
-    """"Select all N" posts select_across=1; the confirmation page keeps the query string, lists at
+    """ "Select all N" posts select_across=1; the confirmation page keeps the query string, lists at
     most 50 orders, holds one placeholder key, and the run re-evaluates the filtered queryset."""
     fake_orders(70, status="new", currency="AED")
     fake_orders(5, status="new", currency="SAR", start=1000)
@@ -377,13 +414,16 @@ def test_select_all_carries_the_filters_not_the_keys(client, staff):
     html = confirm.content.decode()
     assert confirm.context["count"] == 70 and confirm.context["select_across"]
     assert html.count('name="_selected_action"') == 1
-    assert 'name="select_across" value="1"' in html and 'action="/admin/django_tamara/tamaraorder/?currency=AED"' in html
+    assert (
+        'name="select_across" value="1"' in html and 'action="/admin/django_tamara/tamaraorder/?currency=AED"' in html
+    )
     assert len(confirm.context["listed"]) == 50 and "and 20 more orders" in html
     assert confirm.context["eligible"] == 0 and 'id="tamara-confirm"' not in html  # nothing fits: new orders
 
     token = confirm.context["form"].token
-    response = post_action(client, "cancel_orders", visible[:1], query="?currency=AED", post="yes",
-                           select_across="1", form_token=token)
+    response = post_action(
+        client, "cancel_orders", visible[:1], query="?currency=AED", post="yes", select_across="1", form_token=token
+    )
     assert response.status_code == 200
     assert OrderAction.objects.count() == 70  # every AED order, none of the SAR ones
     assert set(OrderAction.objects.values_list("order__currency", "outcome")) == {("AED", "skipped")}

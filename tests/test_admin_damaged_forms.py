@@ -24,7 +24,10 @@ def journal_posts(sim) -> int:
 
 
 CASES = [("capture", token) for token in DAMAGED] + [
-    (kind, token) for kind in ("refund", "cancel", "reference", "authorise", "sync", "check") for token in (None, "short")]
+    (kind, token)
+    for kind in ("refund", "cancel", "reference", "authorise", "sync", "check")
+    for token in (None, "short")
+]
 
 
 @pytest.mark.parametrize(("kind", "token"), CASES)
@@ -35,8 +38,10 @@ def test_a_damaged_order_form_is_refused_and_reopened(tamara_simulator, client, 
         data["form_token"] = token
     response = client.post(action_url(order, kind), data, follow=True)
     assert response.status_code == 200
-    assert any(level == "error" and "damaged or incomplete" in text and "open it again" in text
-               for level, text in messages_of(response))
+    assert any(
+        level == "error" and "damaged or incomplete" in text and "open it again" in text
+        for level, text in messages_of(response)
+    )
     target = change_url(order) if kind in ("authorise", "sync", "check") else action_url(order, kind)
     assert response.redirect_chain[0] == (target, 302)
     assert journal_posts(tamara_simulator) == before and not OrderAction.objects.exists()
@@ -56,8 +61,9 @@ def test_a_damaged_bulk_confirmation_is_refused(tamara_simulator, client, order,
 def test_a_token_of_invalid_utf8_is_refused(tamara_simulator, client, order):
     """A lone surrogate cannot be sent as UTF-8; its bytes percent-encoded can (``%ED%A0%80``)."""
     body = "amount=10&seen=160.00&shipping_company=SMSA&form_token=" + "%ED%A0%80" * 20
-    response = client.post(action_url(order, "capture"), body, content_type="application/x-www-form-urlencoded",
-                           follow=True)
+    response = client.post(
+        action_url(order, "capture"), body, content_type="application/x-www-form-urlencoded", follow=True
+    )
     assert response.status_code == 200
     assert any("damaged or incomplete" in text for _level, text in messages_of(response))
     assert not OrderAction.objects.exists()

@@ -56,8 +56,9 @@ def test_reprocess_runs_the_event_again_and_reports(tamara_simulator, client):
     client.force_login(user)
     order = make_order(tamara_simulator, "approved")
     event = fake_event(order, "order_approved", state="failed", error="TamaraTimeout: no answer")
-    response = client.post(EVENTS, {"action": "reprocess_events", "_selected_action": [event.pk], "index": "0"},
-                           follow=True)
+    response = client.post(
+        EVENTS, {"action": "reprocess_events", "_selected_action": [event.pk], "index": "0"}, follow=True
+    )
     assert messages_of(response)[0][0] == "success" and "Reprocessed 1 event" in messages_of(response)[0][1]
     event.refresh_from_db()
     assert event.state == "done" and event.error == ""
@@ -76,8 +77,9 @@ def test_reprocess_reports_failures(tamara_simulator, client):
     client.force_login(make_staff("operator", perms=("view_webhookevent", "change_webhookevent")))
     order = fake_orders(1)[0]  # unknown to Tamara: re-fetching it fails
     event = fake_event(order, "order_approved")
-    response = client.post(EVENTS, {"action": "reprocess_events", "_selected_action": [event.pk], "index": "0"},
-                           follow=True)
+    response = client.post(
+        EVENTS, {"action": "reprocess_events", "_selected_action": [event.pk], "index": "0"}, follow=True
+    )
     level, text = messages_of(response)[0]
     assert level == "error" and f"#{event.pk} order_approved" in text and "failed" in text
     assert WebhookEvent.objects.get().state == "failed"

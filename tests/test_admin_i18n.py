@@ -34,7 +34,7 @@ def po_entries() -> list[dict[str, object]]:
             continue
         elif match := re.match(r'^(msgid|msgid_plural|msgstr(?:\[(\d)\])?) "(.*)"$', line):
             name, index, text = match.groups()
-            key = ("msgid" if name == "msgid" else "plural" if name == "msgid_plural" else ("msgstr", int(index or 0)))
+            key = "msgid" if name == "msgid" else "plural" if name == "msgid_plural" else ("msgstr", int(index or 0))
             append(current, key, text)
         elif line.startswith('"'):
             append(current, key, line[1:-1])
@@ -82,9 +82,16 @@ def test_the_admin_in_arabic(client):
     client.cookies["django_language"] = "ar"
     html = client.get(ORDERS).content.decode()
     assert 'dir="rtl"' in html and 'lang="ar"' in html
-    for text in ("تحصيل طلبات تمارا المحددة بالكامل", "استرداد طلبات تمارا المحددة بالكامل",
-                 "إلغاء طلبات تمارا المحددة بالكامل", "تفويض طلبات تمارا المحددة", "مزامنة طلبات تمارا المحددة من تمارا",
-                 "طلبات تمارا", "جديد", "العميل"):
+    for text in (
+        "تحصيل طلبات تمارا المحددة بالكامل",
+        "استرداد طلبات تمارا المحددة بالكامل",
+        "إلغاء طلبات تمارا المحددة بالكامل",
+        "تفويض طلبات تمارا المحددة",
+        "مزامنة طلبات تمارا المحددة من تمارا",
+        "طلبات تمارا",
+        "جديد",
+        "العميل",
+    ):
         assert text in html, text
 
     html = client.get(change_url(order)).content.decode()
@@ -94,8 +101,16 @@ def test_the_admin_in_arabic(client):
 
     confirm = client.post(ORDERS, {"action": "cancel_orders", "_selected_action": [order.pk], "index": "0"})
     assert "حُدّد طلب واحد" in confirm.content.decode() and "سيتم تخطيه" in confirm.content.decode()
-    response = client.post(ORDERS, {"action": "cancel_orders", "_selected_action": [order.pk], "post": "yes",
-                                    "form_token": confirm.context["form"].token}, follow=True)
+    response = client.post(
+        ORDERS,
+        {
+            "action": "cancel_orders",
+            "_selected_action": [order.pk],
+            "post": "yes",
+            "form_token": confirm.context["form"].token,
+        },
+        follow=True,
+    )
     level, text = messages_of(response)[0]
     assert level == "warning" and text.startswith(f"تم تخطي {order.order_reference_id}: حالته جديد")
 

@@ -19,8 +19,12 @@ def test_examples():
     assert mask_phone("") == ""
     assert mask_email("mona@example.com") == "m***@example.com"
     assert mask_email("not-an-email") == "n***"
-    assert mask_pii({"consumer": {"phone_number": "+966502223333", "email": "a@b.co", "first_name": "Mona"},
-                     "items": [{"phone": "+971500000001"}]}) == {
+    assert mask_pii(
+        {
+            "consumer": {"phone_number": "+966502223333", "email": "a@b.co", "first_name": "Mona"},
+            "items": [{"phone": "+971500000001"}],
+        }
+    ) == {
         "consumer": {"phone_number": "+9665******33", "email": "a***@b.co", "first_name": "Mona"},
         "items": [{"phone": "+9715******01"}],
     }

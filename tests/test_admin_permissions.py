@@ -56,14 +56,27 @@ def test_each_permission_opens_its_own_action_only(client, order):
     assert buttons(client, order) == {"capture"}
     assert client.get(action_url(order, "capture")).status_code == 200
     assert client.get(action_url(order, "cancel")).status_code == 403
-    assert client.post(ORDERS, {"action": "cancel_orders", "_selected_action": [order.pk], "index": "0"}).status_code == 403
+    assert (
+        client.post(ORDERS, {"action": "cancel_orders", "_selected_action": [order.pk], "index": "0"}).status_code
+        == 403
+    )
 
 
 def test_buttons_follow_the_status_as_well(client):
-    login(client, "view_tamaraorder", "authorise_tamaraorder", "capture_tamaraorder", "refund_tamaraorder",
-          "cancel_tamaraorder", "sync_tamaraorder", "update_reference_tamaraorder")
-    approved, authorised, captured, canceled = (fake_orders(1, status=s, start=i)[0] for i, s in enumerate(
-        ("approved", "authorised", "fully_captured", "canceled")))
+    login(
+        client,
+        "view_tamaraorder",
+        "authorise_tamaraorder",
+        "capture_tamaraorder",
+        "refund_tamaraorder",
+        "cancel_tamaraorder",
+        "sync_tamaraorder",
+        "update_reference_tamaraorder",
+    )
+    approved, authorised, captured, canceled = (
+        fake_orders(1, status=s, start=i)[0]
+        for i, s in enumerate(("approved", "authorised", "fully_captured", "canceled"))
+    )
     TamaraOrder.objects.filter(pk=captured.pk).update(captured_amount=Decimal("150"))
     captured.refresh_from_db()
     assert buttons(client, approved) == {"authorise", "sync", "reference"}
@@ -99,5 +112,12 @@ def test_anonymous_and_non_staff_are_sent_to_the_login(client, order, django_use
 
 def test_permissions_are_declared_on_the_model():
     codenames = {codename for codename, _ in TamaraOrder._meta.permissions}
-    assert {"authorise_tamaraorder", "capture_tamaraorder", "refund_tamaraorder", "cancel_tamaraorder",
-            "sync_tamaraorder", "update_reference_tamaraorder", "view_pii_tamaraorder"} <= codenames
+    assert {
+        "authorise_tamaraorder",
+        "capture_tamaraorder",
+        "refund_tamaraorder",
+        "cancel_tamaraorder",
+        "sync_tamaraorder",
+        "update_reference_tamaraorder",
+        "view_pii_tamaraorder",
+    } <= codenames

@@ -19,8 +19,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(client):
-    user = make_staff(perms=("view_tamaraorder", "view_pii_tamaraorder", "capture_tamaraorder", "sync_tamaraorder",
-                             "view_webhookevent"))
+    user = make_staff(
+        perms=(
+            "view_tamaraorder",
+            "view_pii_tamaraorder",
+            "capture_tamaraorder",
+            "sync_tamaraorder",
+            "view_webhookevent",
+        )
+    )
     client.force_login(user)
     return user
 
@@ -30,15 +37,21 @@ def with_history(order: TamaraOrder, user) -> TamaraOrder:
     order.status, order.captured_amount, order.refunded_amount = "partially_refunded", Decimal("100"), Decimal("20")
     order.save()
     for amount in ("60", "40"):
-        Capture.objects.create(order=order, capture_id=str(uuid.uuid4()), amount=Decimal(amount), currency="SAR",
-                               shipping_info={"shipping_company": "SMSA"})
+        Capture.objects.create(
+            order=order,
+            capture_id=str(uuid.uuid4()),
+            amount=Decimal(amount),
+            currency="SAR",
+            shipping_info={"shipping_company": "SMSA"},
+        )
     Refund.objects.create(order=order, refund_id=str(uuid.uuid4()), amount=Decimal("20"), currency="SAR", comment="x")
     Cancellation.objects.create(order=order, cancel_id=str(uuid.uuid4()), amount=Decimal("10"), currency="SAR")
     for event_type in ("order_approved", "order_authorised", "order_captured"):
         fake_event(order, event_type)
     for kind in ("capture", "refund"):
-        OrderAction.objects.create(order=order, user=user, action=kind, outcome="done", amount=Decimal("10"),
-                                   currency="SAR", message="ok")
+        OrderAction.objects.create(
+            order=order, user=user, action=kind, outcome="done", amount=Decimal("10"), currency="SAR", message="ok"
+        )
     return order
 
 
@@ -62,8 +75,10 @@ def test_changelist_and_change_page_cost_the_same_for_10_and_10000_orders(client
     big_list, big_page = queries(client, ORDERS), queries(client, change_url(target))
     big_events = queries(client, EVENTS)
 
-    print(f"changelist: {len(small_list)} queries for 10 orders, {len(big_list)} for 10,000; "
-          f"change page: {len(small_page)} and {len(big_page)}; events: {len(small_events)} and {len(big_events)}")
+    print(
+        f"changelist: {len(small_list)} queries for 10 orders, {len(big_list)} for 10,000; "
+        f"change page: {len(small_page)} and {len(big_page)}; events: {len(small_events)} and {len(big_events)}"
+    )
     assert len(small_list) == len(big_list)
     assert len(small_page) == len(big_page), "\n".join(small_page + ["----"] + big_page)
     assert len(small_events) == len(big_events)

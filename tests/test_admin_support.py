@@ -21,8 +21,12 @@ EVENTS = "/admin/django_tamara/webhookevent/"
 PASSWORD = "correct horse battery staple"
 
 ACTION_PERMS = (
-    "authorise_tamaraorder", "capture_tamaraorder", "refund_tamaraorder", "cancel_tamaraorder",
-    "sync_tamaraorder", "update_reference_tamaraorder",
+    "authorise_tamaraorder",
+    "capture_tamaraorder",
+    "refund_tamaraorder",
+    "cancel_tamaraorder",
+    "sync_tamaraorder",
+    "update_reference_tamaraorder",
 )
 
 
@@ -37,12 +41,15 @@ def action_url(order: TamaraOrder, kind: str) -> str:
 def make_staff(username: str = "staff", perms: Iterable[str] = ("view_tamaraorder", *ACTION_PERMS), **extra: Any):
     """A staff user (not a superuser) with exactly ``perms`` of django_tamara, and a password."""
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, is_staff=True, **extra)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="django_tamara", codename__in=list(perms)))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="django_tamara", codename__in=list(perms))
+    )
     return user
 
 
-def make_order(sim: Any, status: str = "authorised", items: tuple[str, ...] = ("100.00", "50.00"),
-               reference: str | None = None) -> TamaraOrder:
+def make_order(
+    sim: Any, status: str = "authorised", items: tuple[str, ...] = ("100.00", "50.00"), reference: str | None = None
+) -> TamaraOrder:
     """A real order on the simulator, mirrored locally, in ``status`` (new, approved or authorised)."""
     session = get_client().create_checkout_session(checkout_payload(items, reference=reference))
     if status in ("approved", "authorised"):
@@ -59,11 +66,21 @@ def fake_orders(count: int, *, status: str = "authorised", currency: str = "SAR"
     now = timezone.now()
     rows = [
         TamaraOrder(
-            order_id=uuid.uuid4(), order_reference_id=f"REF-{start + i:06d}", order_number=str(start + i),
-            status=status, payment_type="PAY_BY_INSTALMENTS", instalments=3, currency=currency,
-            total_amount=Decimal("150.00"), consumer_first_name="Mona", consumer_last_name="Lisa",
-            consumer_phone_number=f"+9665{start + i:08d}", consumer_email=f"mona{start + i}@example.com",
-            created_at=now, order_expiry_time=now, raw={"consumer": {"phone_number": "+966500000000"}},
+            order_id=uuid.uuid4(),
+            order_reference_id=f"REF-{start + i:06d}",
+            order_number=str(start + i),
+            status=status,
+            payment_type="PAY_BY_INSTALMENTS",
+            instalments=3,
+            currency=currency,
+            total_amount=Decimal("150.00"),
+            consumer_first_name="Mona",
+            consumer_last_name="Lisa",
+            consumer_phone_number=f"+9665{start + i:08d}",
+            consumer_email=f"mona{start + i}@example.com",
+            created_at=now,
+            order_expiry_time=now,
+            raw={"consumer": {"phone_number": "+966500000000"}},
             items=[{"name": "كتاب", "total_amount": {"amount": 150, "currency": currency}}],
         )
         for i in range(count)
@@ -72,13 +89,21 @@ def fake_orders(count: int, *, status: str = "authorised", currency: str = "SAR"
 
 
 def fake_event(order: TamaraOrder, event_type: str = "order_approved", **extra: Any) -> WebhookEvent:
-    body = {"order_id": str(order.order_id), "order_reference_id": order.order_reference_id, "event_type": event_type,
-            "data": {}}
+    body = {
+        "order_id": str(order.order_id),
+        "order_reference_id": order.order_reference_id,
+        "event_type": event_type,
+        "data": {},
+    }
     import json
 
     return WebhookEvent.objects.create(
-        dedupe_key=uuid.uuid4().hex, order=order, event_type=event_type,
-        body=json.dumps(body), headers={"content-type": "application/json"}, **extra,
+        dedupe_key=uuid.uuid4().hex,
+        order=order,
+        event_type=event_type,
+        body=json.dumps(body),
+        headers={"content-type": "application/json"},
+        **extra,
     )
 
 

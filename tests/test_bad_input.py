@@ -31,8 +31,9 @@ URL = "/tamara/webhooks/"
 @pytest.fixture
 def order() -> TamaraOrder:
     # Known locally, unknown to any Tamara: what is accepted is stored; processing is not the point.
-    return TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="BAD-1", currency="SAR",
-                                      total_amount=100, status="new")
+    return TamaraOrder.objects.create(
+        order_id=uuid.uuid4(), order_reference_id="BAD-1", currency="SAR", total_amount=100, status="new"
+    )
 
 
 @pytest.fixture
@@ -98,11 +99,14 @@ def test_an_order_status_outside_the_alphabet_is_refused(settings, order, value)
     assert WebhookEvent.objects.count() == 0
 
 
-@pytest.mark.parametrize("fields, stored_type", [
-    ({"event_type": "a" * 64}, "a" * 64),
-    ({"order_status": "a" * 58}, "order_" + "a" * 58),
-    ({"order_status": "approved"}, "order_approved"),
-])
+@pytest.mark.parametrize(
+    "fields, stored_type",
+    [
+        ({"event_type": "a" * 64}, "a" * 64),
+        ({"order_status": "a" * 58}, "order_" + "a" * 58),
+        ({"order_status": "approved"}, "order_approved"),
+    ],
+)
 def test_the_longest_and_the_legacy_event_types_are_stored(settings, order, no_processing, fields, stored_type):
     response = post(settings, body(order, **fields))
     assert response.status_code == 200
@@ -128,11 +132,14 @@ def test_a_nul_or_a_lone_surrogate_anywhere_is_refused(settings, order, fields):
     assert WebhookEvent.objects.count() == 0
 
 
-@pytest.mark.parametrize("raw", [
-    "\ud800".encode("utf-8", "surrogatepass"),  # a surrogate written as UTF-8 bytes: not UTF-8
-    b'{"order_id": "%s", "event_type": "order_\xff"}',
-    b'{"order_id": "%s", "event_type": "order_approved", "data": {"x": "\xc3"}}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "\ud800".encode("utf-8", "surrogatepass"),  # a surrogate written as UTF-8 bytes: not UTF-8
+        b'{"order_id": "%s", "event_type": "order_\xff"}',
+        b'{"order_id": "%s", "event_type": "order_approved", "data": {"x": "\xc3"}}',
+    ],
+)
 def test_bytes_that_are_not_utf8_are_refused(settings, order, raw):
     response = post(settings, raw.replace(b"%s", str(order.order_id).encode()))
     assert response.status_code == 400
@@ -148,8 +155,12 @@ def test_text_that_only_looks_like_an_escape_is_kept_as_sent(settings, order, no
 
 
 def test_a_nul_in_a_kept_header_is_dropped_not_stored(settings, order, no_processing):
-    response = post(settings, body(order, event_type="order_approved"), HTTP_USER_AGENT="Tamara\x00/1.0",
-                    HTTP_X_REQUEST_ID="id-\x00-1")
+    response = post(
+        settings,
+        body(order, event_type="order_approved"),
+        HTTP_USER_AGENT="Tamara\x00/1.0",
+        HTTP_X_REQUEST_ID="id-\x00-1",
+    )
     assert response.status_code == 200
     assert WebhookEvent.objects.get().headers["User-Agent"] == "Tamara/1.0"
 
@@ -159,13 +170,18 @@ def test_accepted_strange_text_is_processed_and_shown_without_a_500(settings, ta
     session = get_client().create_checkout_session(checkout_payload(("100.00",)))
     order, _ = lifecycle.sync_by_id(session.order_id)
     tamara_simulator.approve(session.order_id)
-    fields = {"order_number": "رقم ١", "data": {"capture_id": "\\u0000" + "x" * 80, "emoji": "😀",
-                                                "deep": [[[{"a": "\\ud800"}]]]}}
+    fields = {
+        "order_number": "رقم ١",
+        "data": {"capture_id": "\\u0000" + "x" * 80, "emoji": "😀", "deep": [[[{"a": "\\ud800"}]]]},
+    }
     assert post(settings, body(order, event_type="order_approved", **fields)).status_code == 200
     assert post(settings, body(order, event_type="order_captured", **fields)).status_code == 200
     assert post(settings, body(order, event_type="dispute_opened", **fields)).status_code == 200
     assert dict(WebhookEvent.objects.values_list("event_type", "state")) == {
-        "order_approved": "done", "order_captured": "done", "dispute_opened": "ignored"}
+        "order_approved": "done",
+        "order_captured": "done",
+        "dispute_opened": "ignored",
+    }
     order.refresh_from_db()
     assert order.status == "authorised"
 

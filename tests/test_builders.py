@@ -205,8 +205,9 @@ FLIGHT = Flight("RUH", "JED", "Domestic", "Return", "Economy", 3, dt.date(2026, 
 
 def telecom_order(**kwargs: Any) -> ShopOrder:
     lines = [Line(Product("WIFI-12", "wifi_12_months", Decimal("41.65"), kind="home_internet"), vat=Decimal("7.35"))]
-    return ShopOrder(id=2002, customer=MONA, lines=lines, shipping=Decimal("1"), channel="call_center", store="xyz",
-                     **kwargs)
+    return ShopOrder(
+        id=2002, customer=MONA, lines=lines, shipping=Decimal("1"), channel="call_center", store="xyz", **kwargs
+    )
 
 
 def travel_order() -> ShopOrder:
@@ -228,8 +229,14 @@ def test_the_default_builder_builds_a_valid_payload_from_plain_objects() -> None
     assert out["consumer"]["phone_number"] == "+966502223333"
     # The shipping address takes names and phone from the consumer.
     assert out["shipping_address"] == {
-        "first_name": "Mona", "last_name": "Lisa", "line1": "3764 Al Urubah Rd", "line2": "",
-        "region": "As Sulimaniyah", "postal_code": "12345", "city": "Riyadh", "country_code": "SA",
+        "first_name": "Mona",
+        "last_name": "Lisa",
+        "line1": "3764 Al Urubah Rd",
+        "line2": "",
+        "region": "As Sulimaniyah",
+        "postal_code": "12345",
+        "city": "Riyadh",
+        "country_code": "SA",
         "phone_number": "+966502223333",
     }
     assert out["risk_assessment"]["account_creation_date"] == "31-01-2019"
@@ -245,10 +252,20 @@ def test_defaults_come_from_settings() -> None:
 
 
 def test_settings_changes_are_seen(settings: Any) -> None:
-    settings.TAMARA = {**settings.TAMARA, "LOCALE": "ar_SA", "PLATFORM": "Book shop 2.1", "INSTALMENTS": 4,
-                       "CHECKOUT_EXPIRY_MINUTES": 15}
+    settings.TAMARA = {
+        **settings.TAMARA,
+        "LOCALE": "ar_SA",
+        "PLATFORM": "Book shop 2.1",
+        "INSTALMENTS": 4,
+        "CHECKOUT_EXPIRY_MINUTES": 15,
+    }
     out = BookShopBuilder().build(book_order())
-    assert (out["locale"], out["platform"], out["instalments"], out["expires_in_minutes"]) == ("ar_SA", "Book shop 2.1", 4, 15)
+    assert (out["locale"], out["platform"], out["instalments"], out["expires_in_minutes"]) == (
+        "ar_SA",
+        "Book shop 2.1",
+        4,
+        15,
+    )
 
 
 def test_class_attributes_override_settings() -> None:
@@ -342,7 +359,9 @@ def test_a_shop_total_is_checked_against_the_parts() -> None:
 
     with pytest.raises(PayloadInvalid) as info:
         WrongTotal().build(book_order())
-    assert info.value.errors == {"total_amount": ["Expected 134.99 SAR (items + tax + shipping - discount), got 135.00 SAR."]}
+    assert info.value.errors == {
+        "total_amount": ["Expected 134.99 SAR (items + tax + shipping - discount), got 135.00 SAR."]
+    }
 
 
 def test_a_money_in_another_currency_is_refused_at_its_path() -> None:
@@ -477,7 +496,7 @@ def test_marketplace_without_sub_merchant_is_refused() -> None:
 
 def test_telecom_shop_builder() -> None:
     out = TelecomShopBuilder().build(telecom_order())
-    assert out["total_amount"]["amount"] == 50.0  # the seed's sums: 41.65 + 7.35 + 1
+    assert out["total_amount"]["amount"] == 50.0  # the marketplace table sample's sums: 41.65 + 7.35 + 1
     assert out["risk_assessment"]["sales_channel"] == "call_center"
     assert out["risk_assessment"]["store_id"] == "xyz"
     assert "shipping_address" not in out  # home_internet is a service
@@ -495,8 +514,14 @@ def test_travel_shop_builder() -> None:
     out = TravelShopBuilder().build(travel_order())
     assert out["total_amount"]["amount"] == 305.04
     assert out["risk_assessment"]["travel_data"] == {
-        "origin": "RUH", "destination": "JED", "travel_type": "Domestic", "trip_type": "Return",
-        "class": "Economy", "number_of_passengers": 3, "travel_date": "24-08-2026", "is_refundable_booking": True,
+        "origin": "RUH",
+        "destination": "JED",
+        "travel_type": "Domestic",
+        "trip_type": "Return",
+        "class": "Economy",
+        "number_of_passengers": 3,
+        "travel_date": "24-08-2026",
+        "is_refundable_booking": True,
     }
 
 
@@ -505,7 +530,11 @@ def test_travel_trip_type_none_is_sent_as_null() -> None:
     order.flight = Flight("ruh", "DXB", "international", None, "business", 1, dt.date(2026, 9, 1), False)
     travel = TravelShopBuilder().build(order)["risk_assessment"]["travel_data"]
     assert (travel["origin"], travel["trip_type"], travel["travel_type"], travel["class"]) == (
-        "RUH", "Null", "International", "Business")
+        "RUH",
+        "Null",
+        "International",
+        "Business",
+    )
 
 
 def test_travel_with_a_bad_date_names_the_path() -> None:
@@ -526,17 +555,21 @@ def test_travel_with_a_bad_date_names_the_path() -> None:
     currency=st.sampled_from(sorted(CURRENCY_EXPONENTS)),
     lines=st.lists(
         st.tuples(st.integers(min_value=1, max_value=5), st.integers(min_value=0, max_value=10**7)),
-        min_size=1, max_size=20,
+        min_size=1,
+        max_size=20,
     ),
     shipping=st.integers(min_value=0, max_value=10**5),
     coupon=st.integers(min_value=0, max_value=10**3),
 )
-def test_any_shop_order_builds_a_payload_that_adds_up(currency: str, lines: list[tuple[int, int]],
-                                                      shipping: int, coupon: int) -> None:
+def test_any_shop_order_builds_a_payload_that_adds_up(
+    currency: str, lines: list[tuple[int, int]], shipping: int, coupon: int
+) -> None:
     places = CURRENCY_EXPONENTS[currency]
     order = book_order(currency=currency, coupon=("C", Decimal(coupon).scaleb(-places)) if coupon else None)
     order.shipping = Decimal(shipping).scaleb(-places)
-    order.lines = [Line(Product(f"S{i}", f"P{i}", Decimal(units).scaleb(-places)), qty) for i, (qty, units) in enumerate(lines)]
+    order.lines = [
+        Line(Product(f"S{i}", f"P{i}", Decimal(units).scaleb(-places)), qty) for i, (qty, units) in enumerate(lines)
+    ]
     parts = sum((Decimal(u).scaleb(-places) * q for q, u in lines), Decimal(shipping).scaleb(-places))
     expected = parts - Decimal(coupon).scaleb(-places)
     if expected < 0:

@@ -31,12 +31,24 @@ class RecordingTamara:
     """Payment types as ``GET /checkout/payment-types`` answers (amounts as Decimal)."""
 
     def __init__(self, types: list[dict[str, Any]] | None = None, *, fail: bool = False, approve: bool = True) -> None:
-        self.types = types if types is not None else [
-            {"name": "PAY_BY_INSTALMENTS", "min_limit": {"amount": Decimal("10"), "currency": "SAR"},
-             "max_limit": {"amount": Decimal("5000"), "currency": "SAR"}, "supported_instalments": []},
-            {"name": "PAY_NOW", "min_limit": {"amount": Decimal("1"), "currency": "SAR"},
-             "max_limit": {"amount": Decimal("8000"), "currency": "SAR"}, "supported_instalments": []},
-        ]
+        self.types = (
+            types
+            if types is not None
+            else [
+                {
+                    "name": "PAY_BY_INSTALMENTS",
+                    "min_limit": {"amount": Decimal("10"), "currency": "SAR"},
+                    "max_limit": {"amount": Decimal("5000"), "currency": "SAR"},
+                    "supported_instalments": [],
+                },
+                {
+                    "name": "PAY_NOW",
+                    "min_limit": {"amount": Decimal("1"), "currency": "SAR"},
+                    "max_limit": {"amount": Decimal("8000"), "currency": "SAR"},
+                    "supported_instalments": [],
+                },
+            ]
+        )
         self.fail, self.approve = fail, approve
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
 
@@ -46,11 +58,16 @@ class RecordingTamara:
             raise TamaraConnectionError("connection refused")
         return self.types
 
-    def payment_options_pre_check(self, country: str, order_value: Money, *, phone_number: str | None = None,
-                                  is_vip: bool | None = None) -> PaymentOptions:
+    def payment_options_pre_check(
+        self, country: str, order_value: Money, *, phone_number: str | None = None, is_vip: bool | None = None
+    ) -> PaymentOptions:
         self.calls.append(("pre_check", (country, order_value, phone_number)))
-        return PaymentOptions(has_available_payment_options=self.approve, single_checkout_enabled=True,
-                              available_payment_labels=[], raw={})
+        return PaymentOptions(
+            has_available_payment_options=self.approve,
+            single_checkout_enabled=True,
+            available_payment_labels=[],
+            raw={},
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -66,8 +83,10 @@ def test_within_the_limits_is_available() -> None:
     assert answer == Availability(True) and bool(answer)
 
 
-@pytest.mark.parametrize(("amount", "reason"), [("0.50", "outside Tamara's limits (1.00 SAR to 8000.00 SAR)"),
-                                                ("8000.01", "outside Tamara's limits")])
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [("0.50", "outside Tamara's limits (1.00 SAR to 8000.00 SAR)"), ("8000.01", "outside Tamara's limits")],
+)
 def test_outside_every_type_is_not(amount: str, reason: str) -> None:
     answer = is_available(Money(amount, "SAR"), "SA", client=RecordingTamara())
     assert not answer and reason in answer.reason
@@ -108,14 +127,21 @@ def test_limits_expire_after_five_minutes(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_limits_come_from_tamara_not_from_code() -> None:
-    tamara = RecordingTamara(types=[{"name": "PAY_BY_INSTALMENTS",
-                                     "min_limit": {"amount": Decimal("500"), "currency": "SAR"},
-                                     "max_limit": {"amount": Decimal("600"), "currency": "SAR"}}])
+    tamara = RecordingTamara(
+        types=[
+            {
+                "name": "PAY_BY_INSTALMENTS",
+                "min_limit": {"amount": Decimal("500"), "currency": "SAR"},
+                "max_limit": {"amount": Decimal("600"), "currency": "SAR"},
+            }
+        ]
+    )
     assert not is_available(Money("100", "SAR"), "SA", client=tamara)
     assert is_available(Money("550", "SAR"), "SA", client=tamara)
     limits = payment_limits("SA", "SAR", client=tamara)
     assert [(limit.name, limit.min_limit, limit.max_limit) for limit in limits] == [
-        ("PAY_BY_INSTALMENTS", Money("500", "SAR"), Money("600", "SAR"))]
+        ("PAY_BY_INSTALMENTS", Money("500", "SAR"), Money("600", "SAR"))
+    ]
 
 
 def test_no_payment_type_means_unavailable() -> None:
@@ -190,6 +216,7 @@ def test_the_builder_uses_the_shops_total_when_given() -> None:
 
 def test_availability_needs_no_request_or_urls() -> None:
     """A checkout page asks before any merchant URL exists; the default builder has no request."""
+
     class Plain(CheckoutBuilder):
         def get_items(self, order: Any) -> list[dict[str, Any]]:
             return [{"sku": "X", "unit_price": Decimal("20"), "quantity": 1}]

@@ -79,16 +79,28 @@ class SchoolBuilder(EducationCheckoutBuilder):
         return f"ENR-{order.student}"
 
     def get_items(self, order: Enrolment) -> list[dict[str, Any]]:
-        return [{"reference_id": order.course, "type": "Tuition", "name": order.course, "sku": order.course,
-                 "quantity": 1, "total_amount": order.fee}]
+        return [
+            {
+                "reference_id": order.course,
+                "type": "Tuition",
+                "name": order.course,
+                "sku": order.course,
+                "quantity": 1,
+                "total_amount": order.fee,
+            }
+        ]
 
     def get_consumer(self, order: Enrolment) -> dict[str, str]:
         first, last = order.student.split()
         return {"first_name": first, "last_name": last, "phone_number": order.phone}
 
     def get_risk_assessment(self, order: Enrolment) -> dict[str, Any]:
-        return {"is_premium_customer": False, "account_creation_date": dt.date(2025, 1, 5),
-                "total_order_count": 0, "risk_score": 1}
+        return {
+            "is_premium_customer": False,
+            "account_creation_date": dt.date(2025, 1, 5),
+            "total_order_count": 0,
+            "risk_score": 1,
+        }
 
     def get_enrolment(self, order: Enrolment) -> Enrolment:
         return order
@@ -108,8 +120,14 @@ def test_the_fifth_vertical_builds() -> None:
 
 
 def test_the_fifth_vertical_gets_every_common_rule() -> None:
-    enrolment = Enrolment("Sara Ali", "502223333", "MBA-101", Decimal("4500"), institution_type="Kindergarten",
-                          enrolment_date="2026/09/01")  # type: ignore[arg-type]
+    enrolment = Enrolment(
+        "Sara Ali",
+        "502223333",
+        "MBA-101",
+        Decimal("4500"),
+        institution_type="Kindergarten",
+        enrolment_date="2026/09/01",
+    )  # type: ignore[arg-type]  # a str date: the test
     with pytest.raises(PayloadInvalid) as info:
         SchoolBuilder().build(enrolment)
     assert set(info.value.errors) == {"risk_assessment.institution_type", "risk_assessment.enrolment_date"}

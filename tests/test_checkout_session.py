@@ -23,9 +23,9 @@ from django_tamara.builders import (
     MarketplaceCheckoutBuilder,
     TravelCheckoutBuilder,
 )
-from django_tamara.checkout import CheckoutSessionResult, create_session
 from django_tamara.client import CheckoutSession
 from django_tamara.exceptions import BadRequest, PayloadInvalid
+from django_tamara.lifecycle import CheckoutSessionResult, create_session
 from django_tamara.models import TamaraOrder
 
 from .test_builders import (
@@ -52,10 +52,16 @@ class OneSession:
     def create_checkout_session(self, payload: dict[str, Any]) -> CheckoutSession:
         self.payloads.append(payload)
         order_id = str(uuid.uuid4())
-        raw = {"order_id": order_id, "checkout_id": "chk-1", "checkout_url": f"https://checkout.example/{order_id}",
-               "status": "new", "total": Decimal("1.10")}
-        return CheckoutSession(order_id=order_id, checkout_id="chk-1", checkout_url=raw["checkout_url"],
-                               status="new", raw=raw)
+        raw = {
+            "order_id": order_id,
+            "checkout_id": "chk-1",
+            "checkout_url": f"https://checkout.example/{order_id}",
+            "status": "new",
+            "total": Decimal("1.10"),
+        }
+        return CheckoutSession(
+            order_id=order_id, checkout_id="chk-1", checkout_url=raw["checkout_url"], status="new", raw=raw
+        )
 
 
 # Refused before any call ---------------------------------------------------------------------
@@ -67,7 +73,7 @@ def test_an_invalid_order_never_reaches_tamara() -> None:
             return Decimal("1")
 
     with pytest.raises(PayloadInvalid) as info:
-        create_session(Broken(), book_order(), client=Tripwire())  # type: ignore[arg-type]
+        create_session(Broken(), book_order(), client=Tripwire())  # type: ignore[arg-type]  # a stand-in on purpose
     assert list(info.value.errors) == ["total_amount"]
 
 
@@ -76,12 +82,12 @@ def test_an_invalid_payload_never_reaches_tamara_nor_the_database() -> None:
     payload = travel_sample()
     payload["risk_assessment"]["travel_data"]["travel_date"] = "2024-13-45"
     with pytest.raises(PayloadInvalid) as info:
-        create_session(payload, builder=TravelCheckoutBuilder(), client=Tripwire())  # type: ignore[arg-type]
+        create_session(payload, builder=TravelCheckoutBuilder(), client=Tripwire())  # type: ignore[arg-type]  # a stand-in on purpose
     assert list(info.value.errors) == ["risk_assessment.travel_data.travel_date"]
 
 
 def test_no_client_is_built_for_an_invalid_payload(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("django_tamara.checkout.get_client", lambda: pytest.fail("a client was built"))
+    monkeypatch.setattr("django_tamara.lifecycle.sessions.get_client", lambda: pytest.fail("a client was built"))
     with pytest.raises(PayloadInvalid):
         create_session({"order_reference_id": "x"})
 
@@ -90,7 +96,7 @@ def test_a_builder_needs_the_shop_order() -> None:
     with pytest.raises(TypeError, match="shop_order"):
         create_session(BookShopBuilder())
     with pytest.raises(TypeError, match="payload dict"):
-        create_session("not a payload")  # type: ignore[arg-type]
+        create_session("not a payload")  # type: ignore[arg-type]  # a stand-in on purpose
 
 
 # Storing the order ---------------------------------------------------------------------------
@@ -100,7 +106,7 @@ def test_a_builder_needs_the_shop_order() -> None:
 def test_the_order_is_stored_in_status_new_with_the_payloads_data() -> None:
     tamara = OneSession()
     order = book_order(coupon=("WELCOME10", Decimal("10")))
-    result = create_session(BookShopBuilder(), order, client=tamara)  # type: ignore[arg-type]
+    result = create_session(BookShopBuilder(), order, client=tamara)  # type: ignore[arg-type]  # a stand-in on purpose
     assert isinstance(result, CheckoutSessionResult)
     stored = TamaraOrder.objects.get()
     assert stored == result.order and tamara.payloads == [result.payload]
@@ -121,20 +127,20 @@ def test_the_order_is_stored_in_status_new_with_the_payloads_data() -> None:
 @pytest.mark.django_db
 def test_a_raw_payload_is_validated_by_the_configured_builder(settings: Any) -> None:
     # The default (e-commerce) serializer knows no sub-merchant: it passes the key on as given.
-    result = create_session(marketplace_sample(), client=OneSession())  # type: ignore[arg-type]
+    result = create_session(marketplace_sample(), client=OneSession())  # type: ignore[arg-type]  # a stand-in on purpose
     assert result.payload["risk_assessment"]["sub_merchant_id"] == 61817
     assert result.order.order_reference_id == "abd12331-a123-1234-4567-473fkid5"
     # A marketplace shop names its builder, and the table's types are enforced.
     settings.TAMARA = {**settings.TAMARA, "BUILDER_CLASS": "django_tamara.builders.MarketplaceCheckoutBuilder"}
-    result = create_session(marketplace_sample(), client=OneSession())  # type: ignore[arg-type]
+    result = create_session(marketplace_sample(), client=OneSession())  # type: ignore[arg-type]  # a stand-in on purpose
     assert result.payload["risk_assessment"]["sub_merchant_id"] == "61817"
-    result = create_session(marketplace_sample(), builder=MarketplaceCheckoutBuilder(), client=OneSession())  # type: ignore[arg-type]
+    result = create_session(marketplace_sample(), builder=MarketplaceCheckoutBuilder(), client=OneSession())  # type: ignore[arg-type]  # a stand-in on purpose
     assert result.payload["risk_assessment"]["sub_merchant_joining_date"] == "19-03-2025"
 
 
 @pytest.mark.django_db
 def test_the_result_redirects_to_the_hosted_checkout() -> None:
-    result = BookShopBuilder().create_session(book_order(), client=OneSession())  # type: ignore[arg-type]
+    result = BookShopBuilder().create_session(book_order(), client=OneSession())  # type: ignore[arg-type]  # a stand-in on purpose
     response = result.redirect()
     assert response.status_code == 302 and response["Location"] == result.checkout_url
     assert result.checkout_id == "chk-1"
@@ -146,8 +152,16 @@ def test_a_model_instance_is_linked_through_the_generic_relation() -> None:
 
     class UserCartBuilder(CheckoutBuilder):
         def get_items(self, order: User) -> list[dict[str, Any]]:
-            return [{"reference_id": "gift", "type": "Digital", "name": "Gift card", "sku": "GC-50",
-                     "quantity": 1, "total_amount": Decimal("50")}]
+            return [
+                {
+                    "reference_id": "gift",
+                    "type": "Digital",
+                    "name": "Gift card",
+                    "sku": "GC-50",
+                    "quantity": 1,
+                    "total_amount": Decimal("50"),
+                }
+            ]
 
         def get_consumer(self, order: User) -> Any:
             order.phone_number = "502223333"
@@ -156,7 +170,7 @@ def test_a_model_instance_is_linked_through_the_generic_relation() -> None:
         def get_merchant_urls(self, order: User) -> dict[str, str]:
             return {k: f"https://shop.example/{k}" for k in ("success", "failure", "cancel")}
 
-    result = create_session(UserCartBuilder(), user, client=OneSession())  # type: ignore[arg-type]
+    result = create_session(UserCartBuilder(), user, client=OneSession())  # type: ignore[arg-type]  # a stand-in on purpose
     stored = TamaraOrder.objects.get(pk=result.order.pk)
     assert stored.content_type == ContentType.objects.get_for_model(User)
     assert stored.object_id == str(user.pk) and stored.shop_order == user
@@ -173,7 +187,7 @@ def test_a_row_a_notification_created_first_is_kept() -> None:
         def create_checkout_session(self, payload: dict[str, Any]) -> CheckoutSession:
             return session
 
-    result = create_session(BookShopBuilder(), book_order(), client=Replay())  # type: ignore[arg-type]
+    result = create_session(BookShopBuilder(), book_order(), client=Replay())  # type: ignore[arg-type]  # a stand-in on purpose
     assert TamaraOrder.objects.count() == 1
     assert (result.order.status, result.order.checkout_url) == ("approved", session.checkout_url)
 
@@ -246,7 +260,7 @@ def test_a_refused_order_leaves_the_simulators_journal_untouched(
     if order.currency == "KWD":
         order.lines[0].product.price = Decimal("41.6504")  # 4 places: kept only without rounding
 
-        class Strict(builder_class):  # type: ignore[valid-type, misc]
+        class Strict(builder_class):  # type: ignore[valid-type, misc]  # a class from a parameter
             quantize_amounts = False
 
         builder_class, path = Strict, "items[0].unit_price.amount"
@@ -285,7 +299,7 @@ def test_availability_against_the_simulators_limits(tamara_simulator: Any) -> No
 def test_tamara_receives_the_normalised_payload() -> None:
     """No Python date, Decimal or Money leaks into what is sent."""
     tamara = OneSession()
-    create_session(TravelShopBuilder(), travel_order(), client=tamara)  # type: ignore[arg-type]
+    create_session(TravelShopBuilder(), travel_order(), client=tamara)  # type: ignore[arg-type]  # a stand-in on purpose
     sent = tamara.payloads[0]
     assert sent["risk_assessment"]["travel_data"]["travel_date"] == "24-08-2026"
     assert sent["risk_assessment"]["account_creation_date"] == dt.date(2019, 1, 31).strftime("%d-%m-%Y")

@@ -3,13 +3,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.checks import run_checks
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.test import override_settings
+from django.urls import path
 
-from django_tamara.checks import check_tamara_settings
+from django_tamara.checks import check_tamara_settings, check_urls_routed
 from django_tamara.conf import DEFAULTS, tamara_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: A shop's URLconf that forgot ``include("django_tamara.urls")`` (used as ROOT_URLCONF below).
+urlpatterns = [path("shop/", lambda request: HttpResponse("the shop"), name="shop")]
 
 COMPLETE = {
     "API_URL": "https://api.tamara.co",
@@ -41,6 +47,8 @@ def test_complete_configuration_is_clean():
         ({"BUILDER_CLASS": "shop.nowhere.Builder"}, "django_tamara.E007"),
         ({"READ_TIMEOUT": 0}, "django_tamara.E008"),
         ({"WEBHOOK_QUEUE_CACHE": "nowhere"}, "django_tamara.E009"),
+        ({"CLIENT_CLASS": "shop.nowhere.Client"}, "django_tamara.E010"),
+        ({"CLIENT_CLASS": "django_tamara.builders.CheckoutBuilder"}, "django_tamara.E010"),
         ({"API_TOKNE": "typo"}, "django_tamara.W001"),
     ],
 )
@@ -60,7 +68,9 @@ def test_the_webhook_queue_needs_a_cache_every_process_shares():
     with override_settings(TAMARA={**COMPLETE, "WEBHOOK_QUEUE_CACHE": "default"}, CACHES=local):
         (message,) = check_tamara_settings()
     assert message.id == "django_tamara.E009" and "WEBHOOK_QUEUE_CACHE" in message.msg
-    shared = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/0"}}
+    shared = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/0"}
+    }
     with override_settings(TAMARA={**COMPLETE, "WEBHOOK_QUEUE_CACHE": "default"}, CACHES=shared):
         assert check_tamara_settings() == []
 
@@ -79,15 +89,37 @@ def test_settings_object_reads_defaults_and_follows_override_settings():
         assert tamara_settings.API_URL == "https://y.example"
         assert "secret-abc" not in repr(tamara_settings)
     with pytest.raises(AttributeError):
-        tamara_settings.NOT_A_SETTING
+        tamara_settings.NOT_A_SETTING  # noqa: B018 - reading the attribute is what must raise
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_urlconf_without_the_apps_urls_is_warned_about_with_the_line_to_add():
+    (message,) = check_urls_routed()
+    assert message.id == "django_tamara.W002" and message.is_serious() is False
+    assert "tamara:webhook" in message.msg and __name__ in message.msg
+    assert 'path("tamara/", include("django_tamara.urls"))' in message.hint
+    assert "docs/installation.md" in message.hint
+    # Registered with the app's checks (and Django's URL checks), so manage.py check reports it.
+    assert "django_tamara.W002" in [m.id for m in run_checks(tags=["django_tamara"])]
+    assert "django_tamara.W002" in [m.id for m in run_checks(tags=["urls"])]
+
+
+def test_the_sandbox_urlconf_routes_the_app_and_is_not_warned_about():
+    with override_settings(ROOT_URLCONF="sandbox_project.urls"):
+        assert check_urls_routed() == []
+        assert "django_tamara.W002" not in [m.id for m in run_checks(tags=["django_tamara"])]
 
 
 def _manage(*args, **env):
     import os
 
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, **env}, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
     )
 
 

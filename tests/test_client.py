@@ -118,7 +118,7 @@ def test_payment_types_and_pre_check(client):
     assert too_big.has_available_payment_options is False
 
 
-# The four operations of the OpenAPI seed ----------------------------------------------------
+# The four operations of tests/schemas/tamara-orders-api.openapi.yaml ---------------------------
 
 
 def test_get_order_by_id_and_reference_and_404(client, tamara_simulator):
@@ -128,10 +128,13 @@ def test_get_order_by_id_and_reference_and_404(client, tamara_simulator):
     by_ref = client.get_order_by_reference_id("REF-SEED-1")
     assert by_id["order_id"] == by_ref["order_id"] == session.order_id
     assert by_id["order_reference_id"] == "REF-SEED-1"
-    # The SDK's path answers the same as the docs' path.
+    # Tamara's PHP library reads an order at /merchants/orders/{id} (tamara-solution/php-sdk,
+    # src/Tamara/Request/Order/GetOrderRequestHandler.php), Tamara's "Get Order Details" page
+    # at /orders/{id}, the path the client uses: both answer the same.
     raw = requests.get(
         f"{tamara_simulator.url}/merchants/orders/{session.order_id}",
-        headers={"Authorization": f"Bearer {tamara_simulator.api_token}"}, timeout=5,
+        headers={"Authorization": f"Bearer {tamara_simulator.api_token}"},
+        timeout=5,
     )
     assert raw.status_code == 200 and raw.json()["order_id"] == session.order_id
     with pytest.raises(exc.NotFound) as info:
@@ -192,7 +195,11 @@ def test_life_of_an_order_capture_and_refund(client, tamara_simulator):
     refund = client.simplified_refund(order_id, sar("40.50"), "damaged", merchant_refund_id="RF-1")
     assert refund.refund_id and refund.refunded_amount == sar("40.50")
     assert amounts(client.get_order(order_id)) == (
-        "partially_refunded", Decimal("160"), Decimal("160"), Decimal("40.50"), 0,
+        "partially_refunded",
+        Decimal("160"),
+        Decimal("160"),
+        Decimal("40.50"),
+        0,
     )
     client.simplified_refund(order_id, sar("119.50"), "returned")
     order = client.get_order(order_id)
@@ -275,7 +282,10 @@ def test_get_is_retried_after_a_server_error(client, tamara_simulator):
     order_id = new_order(client, tamara_simulator)
     fault(tamara_simulator, f"/orders/{order_id}", "error_500", count=1, method="GET")
     assert client.get_order(order_id)["order_id"] == order_id
-    assert [e["status"] for e in api_calls(tamara_simulator, f"/orders/{order_id}") if e["method"] == "GET"] == [500, 200]
+    assert [e["status"] for e in api_calls(tamara_simulator, f"/orders/{order_id}") if e["method"] == "GET"] == [
+        500,
+        200,
+    ]
 
 
 def test_post_is_not_retried_after_a_server_error(client, tamara_simulator):
@@ -362,7 +372,9 @@ def test_notification_token_verifies_only_with_the_notification_key(tamara_simul
     from django_tamara.testing import make_notification_token
 
     token = make_notification_token(tamara_simulator.notification_token)
-    claims = jwt.decode(token, tamara_simulator.notification_token, algorithms=["HS256"], options={"require": ["exp", "iat"]})
+    claims = jwt.decode(
+        token, tamara_simulator.notification_token, algorithms=["HS256"], options={"require": ["exp", "iat"]}
+    )
     assert claims["exp"] - claims["iat"] == 900
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(token, "another-key", algorithms=["HS256"])

@@ -42,8 +42,11 @@ def test_the_reference_lists_no_setting_that_does_not_exist():
 
 
 def test_documented_defaults_are_the_codes():
-    wrong = {key: (shown, literal(DEFAULTS[key])) for key, shown in documented().items()
-             if key in DEFAULTS and shown != literal(DEFAULTS[key])}
+    wrong = {
+        key: (shown, literal(DEFAULTS[key]))
+        for key, shown in documented().items()
+        if key in DEFAULTS and shown != literal(DEFAULTS[key])
+    }
     assert not wrong, f"defaults in docs/settings.md differ from conf.DEFAULTS (docs, code): {wrong}"
 
 
@@ -58,7 +61,11 @@ def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
     # No --quiet: it drops the warnings that --strict counts, and the build then "passes".
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
-        cwd=config.parent, capture_output=True, text=True, timeout=300, check=False,
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # Material's end-of-life banner
     )
 

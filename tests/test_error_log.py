@@ -53,7 +53,10 @@ def logging_from(config: dict) -> Iterator[None]:
     manager = logging.Logger.manager
 
     def every_logger() -> list[logging.Logger]:
-        return [logging.getLogger(), *(lg for lg in list(manager.loggerDict.values()) if isinstance(lg, logging.Logger))]
+        return [
+            logging.getLogger(),
+            *(lg for lg in list(manager.loggerDict.values()) if isinstance(lg, logging.Logger)),
+        ]
 
     saved = {lg: (lg.handlers[:], lg.filters[:], lg.level, lg.propagate, lg.disabled) for lg in every_logger()}
     logging.config.dictConfig(config)

@@ -63,7 +63,7 @@ def approve_burst(simulator, order_ids: list[str], kill: Callable[[], object], b
         try:
             back()
             outage.back_at = time.monotonic()
-        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+        except BaseException as error:  # re-raised in the test's thread
             outage.error = error
 
     for number, order_id in enumerate(order_ids, 1):
@@ -87,7 +87,7 @@ def wait_for(condition: Callable[[], bool], deadline: float) -> float | None:
         try:
             if condition():
                 return time.monotonic()
-        except Exception:  # noqa: BLE001 - a read while a server restarts: try again
+        except Exception:  # a read while a server restarts: try again
             pass
         if time.monotonic() > deadline:
             return None
@@ -95,8 +95,11 @@ def wait_for(condition: Callable[[], bool], deadline: float) -> float | None:
 
 
 def authorise_calls(journal: list[dict]) -> Counter[str]:
-    return Counter(e["path"].rstrip("/").split("/")[-2] for e in journal
-                   if e.get("kind") == "api" and e["path"].endswith("/authorise"))
+    return Counter(
+        e["path"].rstrip("/").split("/")[-2]
+        for e in journal
+        if e.get("kind") == "api" and e["path"].endswith("/authorise")
+    )
 
 
 def deliveries(journal: list[dict]) -> list[dict]:
@@ -122,19 +125,27 @@ def stack_database_url() -> str:
 
 
 def diagnostics(stack: Stack, directory, statuses: object) -> str:
-    runs = [(round(run.started - stack.started), run.returncode, run.output[-300:]) for run in
-            (stack.scheduler.runs if stack.scheduler else [])]
-    return (f"statuses: {statuses}\nscheduler runs (s after start, rc, output): {runs}\n"
-            f"{stack.worker.log_tail(1500)}\n{web_log_tail(directory, 1500)}")
+    runs = [
+        (round(run.started - stack.started), run.returncode, run.output[-300:])
+        for run in (stack.scheduler.runs if stack.scheduler else [])
+    ]
+    return (
+        f"statuses: {statuses}\nscheduler runs (s after start, rc, output): {runs}\n"
+        f"{stack.worker.log_tail(1500)}\n{web_log_tail(directory, 1500)}"
+    )
 
 
 def report(what: str, outage: Outage, done: float | None, stack: Stack) -> None:
     took = "never" if done is None else f"{done - outage.back_at:.1f} s"
-    runs = ", ".join(f"{run.started - outage.back_at:+.0f} s ({run.seconds:.1f} s, rc {run.returncode})"
-                     for run in (stack.scheduler.runs if stack.scheduler else []))
-    print(f"\n{what}: back {outage.back_at - outage.killed_at:.1f} s after the kill; "
-          f"last order authorised {took} after it was back; tamara_sync runs, from the return: {runs}; "
-          f"worker started {stack.worker.spawns()} times")
+    runs = ", ".join(
+        f"{run.started - outage.back_at:+.0f} s ({run.seconds:.1f} s, rc {run.returncode})"
+        for run in (stack.scheduler.runs if stack.scheduler else [])
+    )
+    print(
+        f"\n{what}: back {outage.back_at - outage.killed_at:.1f} s after the kill; "
+        f"last order authorised {took} after it was back; tamara_sync runs, from the return: {runs}; "
+        f"worker started {stack.worker.spawns()} times"
+    )
 
 
 def check_once(journal: list[dict], order_ids: Iterable[str]) -> None:
@@ -144,6 +155,7 @@ def check_once(journal: list[dict], order_ids: Iterable[str]) -> None:
 
 
 # Redis and the worker: the stack on the test database ------------------------------------------
+
 
 @pytest.fixture
 def stack(tamara_simulator, private_redis, tmp_path):
@@ -164,8 +176,9 @@ def all_authorised() -> bool:
 def test_redis_killed_during_the_burst(stack, tamara_simulator, private_redis, tmp_path):
     order_ids = open_orders(stack.urls)
     mirror_in_test(order_ids)
-    outage = approve_burst(tamara_simulator, order_ids, kill=private_redis.kill,
-                           back=lambda: (time.sleep(OUTAGE), private_redis.start()))
+    outage = approve_burst(
+        tamara_simulator, order_ids, kill=private_redis.kill, back=lambda: (time.sleep(OUTAGE), private_redis.start())
+    )
     done = wait_for(all_authorised, deadline=outage.back_at + RECOVERY)
     report("Redis killed", outage, done, stack)
     statuses = Counter(TamaraOrder.objects.values_list("status", flat=True))
@@ -174,8 +187,10 @@ def test_redis_killed_during_the_burst(stack, tamara_simulator, private_redis, t
     tamara_simulator.wait_for_notifications(timeout=15)
     journal = tamara_simulator.journal()
     check_once(journal, order_ids)
-    stored = {(str(order_id), event_type) for order_id, event_type in
-              WebhookEvent.objects.values_list("order_id", "event_type")}
+    stored = {
+        (str(order_id), event_type)
+        for order_id, event_type in WebhookEvent.objects.values_list("order_id", "event_type")
+    }
     sent = deliveries(journal)
     assert sent
     refused = [e for e in sent if (e["order_id"], e["event_type"]) in stored and not answered_2xx(e)]
@@ -196,8 +211,9 @@ def test_worker_killed_mid_burst(stack, tamara_simulator, tmp_path):
         killed.append(stack.worker.kill_worker())
         print(f"\nkilled the worker {killed[0]} and {stack.worker.killed_horses} work horse(s)")
 
-    outage = approve_burst(tamara_simulator, order_ids, kill=kill,
-                           back=lambda: stack.worker.wait_restarted(killed[0], timeout=60))
+    outage = approve_burst(
+        tamara_simulator, order_ids, kill=kill, back=lambda: stack.worker.wait_restarted(killed[0], timeout=60)
+    )
     done = wait_for(all_authorised, deadline=outage.back_at + RECOVERY)
     report("RQ worker killed (SIGKILL)", outage, done, stack)
     statuses = Counter(TamaraOrder.objects.values_list("status", flat=True))
@@ -223,8 +239,9 @@ for line in sys.stdin.read().split():
 """
 
 
-def test_postgres_down_for_ten_seconds_mid_burst(tamara_simulator, private_redis, private_postgres: PrivatePostgres,
-                                                  tmp_path):
+def test_postgres_down_for_ten_seconds_mid_burst(
+    tamara_simulator, private_redis, private_postgres: PrivatePostgres, tmp_path
+):
     name = "shop_" + uuid.uuid4().hex[:8]
     database_url = private_postgres.create_database(name)
     env = shop_env(database_url=database_url, redis_url=private_redis.url, simulator=tamara_simulator)
@@ -250,12 +267,18 @@ def test_postgres_down_for_ten_seconds_mid_burst(tamara_simulator, private_redis
         done = wait_for(all_authorised_there, deadline=outage.back_at + RECOVERY)
         report("PostgreSQL down", outage, done, stack)
         with private_postgres.connect(name) as conn:
-            statuses = Counter(dict(conn.execute(
-                "SELECT status, count(*) FROM django_tamara_tamaraorder GROUP BY status").fetchall()))
-            stored = {(str(order_id), event_type) for order_id, event_type in conn.execute(
-                "SELECT tamara_order_id, event_type FROM django_tamara_webhookevent").fetchall()}
-            events = dict(conn.execute(
-                "SELECT state, count(*) FROM django_tamara_webhookevent GROUP BY state").fetchall())
+            statuses = Counter(
+                dict(conn.execute("SELECT status, count(*) FROM django_tamara_tamaraorder GROUP BY status").fetchall())
+            )
+            stored = {
+                (str(order_id), event_type)
+                for order_id, event_type in conn.execute(
+                    "SELECT tamara_order_id, event_type FROM django_tamara_webhookevent"
+                ).fetchall()
+            }
+            events = dict(
+                conn.execute("SELECT state, count(*) FROM django_tamara_webhookevent GROUP BY state").fetchall()
+            )
         assert done is not None, diagnostics(stack, tmp_path / "stack", (statuses, events))
 
     tamara_simulator.wait_for_notifications(timeout=15)
@@ -266,5 +289,7 @@ def test_postgres_down_for_ten_seconds_mid_burst(tamara_simulator, private_redis
     acknowledged = [e for e in lost if answered_2xx(e) or e.get("status") is None]
     assert not acknowledged, f"{len(acknowledged)} deliveries not stored were not answered 5xx, e.g. {acknowledged[:3]}"
     assert all(500 <= e["status"] < 600 for e in lost), Counter(e.get("status") for e in lost)
-    print(f"PostgreSQL down: {len(lost)} deliveries refused ({Counter(e['status'] for e in lost)}), "
-          f"{len(sent) - len(lost)} stored")
+    print(
+        f"PostgreSQL down: {len(lost)} deliveries refused ({Counter(e['status'] for e in lost)}), "
+        f"{len(sent) - len(lost)} stored"
+    )

@@ -20,9 +20,9 @@ import pytest
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.test import Client
 
-from django_tamara import drain
 from django_tamara.models import TamaraOrder, WebhookEvent
 from django_tamara.testing import make_notification_token
+from django_tamara.webhooks import gate as drain
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,13 +43,18 @@ def redis_down() -> str:
 
 @pytest.fixture
 def order() -> TamaraOrder:
-    return TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="OUT-1", currency="SAR",
-                                      total_amount=100, status="new")
+    return TamaraOrder.objects.create(
+        order_id=uuid.uuid4(), order_reference_id="OUT-1", currency="SAR", total_amount=100, status="new"
+    )
 
 
 def deliver(settings, order: TamaraOrder, event_type: str = "order_approved"):
-    body = {"order_id": str(order.order_id), "order_reference_id": order.order_reference_id,
-            "event_type": event_type, "data": {}}
+    body = {
+        "order_id": str(order.order_id),
+        "order_reference_id": order.order_reference_id,
+        "event_type": event_type,
+        "data": {},
+    }
     token = make_notification_token(settings.TAMARA["NOTIFICATION_TOKEN"])
     return Client(raise_request_exception=False).post(
         URL, json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
@@ -111,7 +116,7 @@ def test_queue_drain_never_raises_even_when_the_gate_cannot_be_opened_again(capl
         delete = add
 
     with caplog.at_level(logging.WARNING, logger="django_tamara"):
-        drain.queue_drain(DownCache(), lambda: None)  # type: ignore[arg-type]
+        drain.queue_drain(DownCache(), lambda: None)  # type: ignore[arg-type]  # a failing stand-in cache
     assert "could not close the webhook drain gate" in caplog.text
 
     class OpenOnlyCache(DownCache):
@@ -123,7 +128,7 @@ def test_queue_drain_never_raises_even_when_the_gate_cannot_be_opened_again(capl
 
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="django_tamara"):
-        drain.queue_drain(OpenOnlyCache(), queue)  # type: ignore[arg-type]
+        drain.queue_drain(OpenOnlyCache(), queue)  # type: ignore[arg-type]  # a failing stand-in cache
     assert "could not queue the webhook drain" in caplog.text
     assert "could not open the webhook drain gate again" in caplog.text
 
@@ -131,14 +136,21 @@ def test_queue_drain_never_raises_even_when_the_gate_cannot_be_opened_again(capl
 # The database fails: nothing is stored, the answer is a JSON 503 that Tamara retries -------------
 
 
-@pytest.mark.parametrize("failure", [OperationalError("server closed the connection unexpectedly"),
-                                     InterfaceError("connection already closed"),
-                                     DatabaseError("could not serialize access")])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OperationalError("server closed the connection unexpectedly"),
+        InterfaceError("connection already closed"),
+        DatabaseError("could not serialize access"),
+    ],
+)
 def test_a_database_error_while_storing_answers_a_json_503(settings, order, failure, caplog):
     # Only the mapping of the error to the answer is tested here; a real database outage is
     # played out below on SQLite and, on PostgreSQL, by the fault tests.
-    with mock.patch.object(type(WebhookEvent.objects), "create", side_effect=failure), \
-            caplog.at_level(logging.WARNING, logger="django_tamara"):
+    with (
+        mock.patch.object(type(WebhookEvent.objects), "create", side_effect=failure),
+        caplog.at_level(logging.WARNING, logger="django_tamara"),
+    ):
         response = deliver(settings, order)
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
@@ -150,7 +162,9 @@ def test_a_database_error_while_storing_answers_a_json_503(settings, order, fail
 def test_a_locked_sqlite_database_answers_a_json_503_and_the_retry_is_stored(settings, order, caplog):
     """Another process holds SQLite's write lock longer than the connection waits for it."""
     if connection.vendor != "sqlite":
-        pytest.skip("needs SQLite (CI's SQLite pass runs it); PostgreSQL outages are played out by tests/test_faults_outages.py")
+        pytest.skip(
+            "needs SQLite (CI's SQLite pass runs it); PostgreSQL outages are played out by tests/test_faults_outages.py"
+        )
     options = connection.settings_dict["OPTIONS"]
     saved = options.get("timeout")
     connection.close()

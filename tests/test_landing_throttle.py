@@ -121,14 +121,20 @@ def test_an_unknown_order_goes_to_the_failure_url_without_braces(tamara_simulato
     assert not [e for e in tamara_simulator.journal(kind="api")]  # and nothing was asked of Tamara
 
 
-@pytest.mark.parametrize("failure_url, expected", [
-    ("/checkout/failed/?reference={order_reference_id}", "/checkout/failed/"),
-    ("/checkout/failed/?reason=tamara&reference={order_reference_id}&id={order_id}", "/checkout/failed/?reason=tamara"),
-    ("/checkout/failed/?id={order_id}&reason=tamara", "/checkout/failed/?reason=tamara"),
-    ("https://shop.example/basket/?ref={order_reference_id}#retry", "https://shop.example/basket/#retry"),
-    ("/orders/{order_reference_id}/", "/"),  # a page only an order has: the site's root
-    ("/basket/", "/basket/"),
-])
+@pytest.mark.parametrize(
+    "failure_url, expected",
+    [
+        ("/checkout/failed/?reference={order_reference_id}", "/checkout/failed/"),
+        (
+            "/checkout/failed/?reason=tamara&reference={order_reference_id}&id={order_id}",
+            "/checkout/failed/?reason=tamara",
+        ),
+        ("/checkout/failed/?id={order_id}&reason=tamara", "/checkout/failed/?reason=tamara"),
+        ("https://shop.example/basket/?ref={order_reference_id}#retry", "https://shop.example/basket/#retry"),
+        ("/orders/{order_reference_id}/", "/"),  # a page only an order has: the site's root
+        ("/basket/", "/basket/"),
+    ],
+)
 def test_placeholders_are_removed_cleanly(tamara_simulator, settings, failure_url, expected):
     settings.TAMARA = {**settings.TAMARA, "FAILURE_URL": failure_url}
     response = Client().get("/tamara/success/", {"orderId": "nope"})
@@ -137,7 +143,10 @@ def test_placeholders_are_removed_cleanly(tamara_simulator, settings, failure_ur
 
 
 def test_a_known_order_fills_the_placeholders_url_quoted(tamara_simulator, settings):
-    settings.TAMARA = {**settings.TAMARA, "CANCEL_URL": "/checkout/canceled/?reference={order_reference_id}&id={order_id}"}
+    settings.TAMARA = {
+        **settings.TAMARA,
+        "CANCEL_URL": "/checkout/canceled/?reference={order_reference_id}&id={order_id}",
+    }
     order = new_order(reference="A&B/1")
     response = Client().get("/tamara/cancel/", {"orderId": str(order.order_id)})
     assert response["Location"] == f"/checkout/canceled/?reference=A%26B%2F1&id={order.order_id}"

@@ -32,8 +32,10 @@ def received():
     names = {getattr(signals, n): n for n in dir(signals) if n.startswith("order_")}
     handlers = []
     for signal, name in names.items():
+
         def handler(sender, order, transaction, _name=name, **kwargs):
             seen.append((_name, order.order_reference_id, getattr(transaction, "pk", None)))
+
         signal.connect(handler, weak=False)
         handlers.append((signal, handler))
     yield seen
@@ -76,7 +78,10 @@ def test_capture_refund_cancel_record_rows_and_totals(tamara_simulator, received
     refund = lifecycle.refund(order, sar("30"), comment="returned one")
     order.refresh_from_db()
     assert (order.status, order.captured_amount, order.refunded_amount, order.canceled_amount) == (
-        "partially_refunded", Decimal("150"), Decimal("30"), Decimal("10"),
+        "partially_refunded",
+        Decimal("150"),
+        Decimal("30"),
+        Decimal("10"),
     )
     assert {c.capture_id for c in order.captures.all()} == {capture.capture_id, rest.capture_id}
     assert order.refunds.get().refund_id == refund.refund_id
@@ -91,7 +96,10 @@ def test_capture_refund_cancel_record_rows_and_totals(tamara_simulator, received
 @pytest.mark.parametrize(
     "action, expected",
     [
-        (lambda o: lifecycle.capture(o, sar("160.01"), shipping_info=SHIPPING), "cannot capture 160.01 SAR .* only 160.00 SAR"),
+        (
+            lambda o: lifecycle.capture(o, sar("160.01"), shipping_info=SHIPPING),
+            "cannot capture 160.01 SAR .* only 160.00 SAR",
+        ),
         (lambda o: lifecycle.cancel(o, sar("200")), "cannot cancel 200.00 SAR .* only 160.00 SAR"),
         (lambda o: lifecycle.refund(o, sar("1"), comment="x"), "cannot refund .* authorised; refund after capture"),
         (lambda o: lifecycle.capture(o, Money("1", "AED"), shipping_info=SHIPPING), "order .* is in SAR"),
@@ -120,8 +128,11 @@ def test_over_refund_and_cancel_after_capture_are_refused_before_calling_tamara(
 
 def test_dropped_connection_after_capture_is_recorded_exactly_once(tamara_simulator, received):
     order = make_order(tamara_simulator)
-    requests.post(f"{tamara_simulator.url}/simulator/faults",
-                  json={"path": "/payments/capture", "action": "drop_after", "count": 1}, timeout=5).raise_for_status()
+    requests.post(
+        f"{tamara_simulator.url}/simulator/faults",
+        json={"path": "/payments/capture", "action": "drop_after", "count": 1},
+        timeout=5,
+    ).raise_for_status()
     row = lifecycle.capture(order, sar("60"), shipping_info=SHIPPING)
     assert row is not None and row.amount == Decimal("60")
     lifecycle.sync(order)
@@ -136,8 +147,11 @@ def test_dropped_connection_after_capture_is_recorded_exactly_once(tamara_simula
 def test_server_error_leaves_the_refund_not_confirmed_and_holds_the_order(tamara_simulator, settings):
     """A 5xx may or may not have taken effect: nothing is recorded, nothing else may move money."""
     order = make_order(tamara_simulator)
-    requests.post(f"{tamara_simulator.url}/simulator/faults",
-                  json={"path": "/payments/simplified-refund", "action": "error_500", "count": 1}, timeout=5).raise_for_status()
+    requests.post(
+        f"{tamara_simulator.url}/simulator/faults",
+        json={"path": "/payments/simplified-refund", "action": "error_500", "count": 1},
+        timeout=5,
+    ).raise_for_status()
     lifecycle.capture(order, shipping_info=SHIPPING)
     with pytest.raises(NotConfirmed) as info:
         lifecycle.refund(order, sar("10"), comment="x")
@@ -150,7 +164,7 @@ def test_server_error_leaves_the_refund_not_confirmed_and_holds_the_order(tamara
 
     # Tamara shows nothing once the settling window has passed: the attempt was not made.
     settings.TAMARA = {**settings.TAMARA, "SETTLE_WINDOW_SECONDS": 0}
-    intent = lifecycle.settle(order)
+    intent = lifecycle.check_attempt(order)
     assert intent is not None and intent.state == "absent"
     lifecycle.refund(order, sar("10"), comment="now")
     order.refresh_from_db()

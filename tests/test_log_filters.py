@@ -21,7 +21,9 @@ def test_the_token_is_masked_wherever_it_stands_in_a_url():
 
 
 def test_the_filter_rewrites_the_record_and_keeps_it():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, '"%s %s %s" %s', ("POST", "/w/?tamaraToken=abc", "HTTP/1.1", "200"), None)
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, '"%s %s %s" %s', ("POST", "/w/?tamaraToken=abc", "HTTP/1.1", "200"), None
+    )
     assert TamaraTokenFilter().filter(record) is True
     assert record.getMessage() == '"POST /w/?tamaraToken=*** HTTP/1.1" 200'
 

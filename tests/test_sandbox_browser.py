@@ -67,8 +67,9 @@ def shop_status(page, base: str, reference: str, expected: str, screenshot, name
     screenshot(page, name)
 
 
-def admin_action(page, base: str, order: TamaraOrder, action: str, fields: dict[str, str], screenshot,
-                 step: int) -> None:
+def admin_action(
+    page, base: str, order: TamaraOrder, action: str, fields: dict[str, str], screenshot, step: int
+) -> None:
     """Press the action's button on the Tamara order's admin page, fill the form, confirm."""
     page.goto(f"{base}/admin/django_tamara/tamaraorder/{order.pk}/change/")
     page.click(f"#tamara-action-{action}")

@@ -65,9 +65,16 @@ def add(client, product: Product, quantity: int = 1):
 
 
 def checkout_data(vertical: str, **overrides) -> dict[str, str]:
-    data = {**DEMO_CUSTOMER, "vertical": vertical, "origin": "RUH", "destination": "DXB",
-            "travel_date": (dt.date.today() + dt.timedelta(days=10)).isoformat(), "passengers": "2",
-            "travel_class": "Business", "trip_type": "Return"}
+    data = {
+        **DEMO_CUSTOMER,
+        "vertical": vertical,
+        "origin": "RUH",
+        "destination": "DXB",
+        "travel_date": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+        "passengers": "2",
+        "travel_class": "Business",
+        "trip_type": "Return",
+    }
     data.update(overrides)
     return data
 
@@ -165,10 +172,22 @@ def test_checkout_with_an_empty_basket_goes_back_to_it(client, products):
 @pytest.mark.parametrize("vertical", list(BUILDERS))
 def test_each_vertical_builds_a_valid_payload(products, vertical, settings):
     settings.ALLOWED_HOSTS = ["shop.example"]
-    order = make_order(products, "arabic-coffee-set", "prepaid-5g-plan", "flight-ruh-jed", vertical=vertical,
-                       vertical_data={"origin": "RUH", "destination": "JED", "travel_date": "2026-12-24",
-                                      "passengers": 2, "travel_class": "Business", "trip_type": "Return",
-                                      "travel_type": "Domestic"})
+    order = make_order(
+        products,
+        "arabic-coffee-set",
+        "prepaid-5g-plan",
+        "flight-ruh-jed",
+        vertical=vertical,
+        vertical_data={
+            "origin": "RUH",
+            "destination": "JED",
+            "travel_date": "2026-12-24",
+            "passengers": 2,
+            "travel_class": "Business",
+            "trip_type": "Return",
+            "travel_type": "Domestic",
+        },
+    )
     request = RequestFactory().get("/checkout/", HTTP_HOST="shop.example")
     builder = builder_for(order, request)
     assert type(builder) is BUILDERS[vertical]
@@ -192,8 +211,13 @@ def test_each_vertical_builds_a_valid_payload(products, vertical, settings):
         assert [i["type"] for i in payload["items"]] == ["Physical", "mobile_prepaid_plan", "Digital"]
     if vertical == "travel":
         assert risk["travel_data"] == {
-            "origin": "RUH", "destination": "JED", "travel_type": "Domestic", "trip_type": "Return",
-            "class": "Business", "number_of_passengers": 2, "travel_date": "24-12-2026",
+            "origin": "RUH",
+            "destination": "JED",
+            "travel_type": "Domestic",
+            "trip_type": "Return",
+            "class": "Business",
+            "number_of_passengers": 2,
+            "travel_date": "24-12-2026",
             "is_refundable_booking": False,
         }
 
@@ -286,8 +310,9 @@ def test_checkout_over_the_limit_says_tamara_is_unavailable(client, products, ta
 # Signal receivers --------------------------------------------------------------------------
 
 
-def test_receivers_follow_the_order_through_its_life(client, products, tamara_simulator,
-                                                     django_capture_on_commit_callbacks):
+def test_receivers_follow_the_order_through_its_life(
+    client, products, tamara_simulator, django_capture_on_commit_callbacks
+):
     add(client, products["arabic-coffee-set"])
     add(client, products["oud-perfume"])
     client.post("/checkout/", checkout_data("marketplace"))
@@ -320,15 +345,21 @@ def test_receivers_follow_the_order_through_its_life(client, products, tamara_si
     ]
 
     status = client.get(f"/orders/{order.reference}/status.json").json()
-    assert status == {"reference": order.reference, "status": "partially_refunded",
-                      "status_display": "Partially refunded", "tamara_status": "partially_refunded",
-                      "final": False, "events": 4}
+    assert status == {
+        "reference": order.reference,
+        "status": "partially_refunded",
+        "status_display": "Partially refunded",
+        "tamara_status": "partially_refunded",
+        "final": False,
+        "events": 4,
+    }
     page = client.get(f"/orders/{order.reference}/").content.decode()
     assert "Partially refunded" in page and "100.00 SAR" in page
 
 
-def test_return_from_tamara_lands_on_the_order_page_authorised(client, products, tamara_simulator,
-                                                               django_capture_on_commit_callbacks):
+def test_return_from_tamara_lands_on_the_order_page_authorised(
+    client, products, tamara_simulator, django_capture_on_commit_callbacks
+):
     # The pattern docs/testing.md shows: approve on the simulator, come back through the app.
     add(client, products["incense-burner"])
     client.post("/checkout/", checkout_data("telecom"))
@@ -370,8 +401,11 @@ def test_the_webhook_alone_moves_the_shop_order(live_server, tamara_simulator):
 def test_each_signal_moves_the_shop_order(products, signal, tamara_status, expected):
     order = make_order(products)
     tamara = TamaraOrder.objects.create(
-        order_id="6f0a7e52-3c41-4d8e-9f5b-0c2a1d3e4f50", order_reference_id=order.reference, currency="SAR",
-        total_amount=Decimal("553"), status=tamara_status,
+        order_id="6f0a7e52-3c41-4d8e-9f5b-0c2a1d3e4f50",
+        order_reference_id=order.reference,
+        currency="SAR",
+        total_amount=Decimal("553"),
+        status=tamara_status,
     )
     signal.send(sender=TamaraOrder, order=tamara, transaction=None)
     order.refresh_from_db()
@@ -382,8 +416,12 @@ def test_each_signal_moves_the_shop_order(products, signal, tamara_status, expec
 def test_a_late_signal_does_not_move_the_shop_order_back(products):
     order = make_order(products, status=ShopOrder.Status.FULLY_CAPTURED)
     tamara = TamaraOrder.objects.create(
-        order_id="6f0a7e52-3c41-4d8e-9f5b-0c2a1d3e4f52", order_reference_id=order.reference, currency="SAR",
-        total_amount=Decimal("553"), captured_amount=Decimal("553"), status="fully_captured",
+        order_id="6f0a7e52-3c41-4d8e-9f5b-0c2a1d3e4f52",
+        order_reference_id=order.reference,
+        currency="SAR",
+        total_amount=Decimal("553"),
+        captured_amount=Decimal("553"),
+        status="fully_captured",
     )
     signals.order_authorised.send(sender=TamaraOrder, order=tamara, transaction=None)
     order.refresh_from_db()
@@ -393,8 +431,11 @@ def test_a_late_signal_does_not_move_the_shop_order_back(products):
 
 def test_signals_for_an_order_of_another_app_are_ignored(products):
     tamara = TamaraOrder.objects.create(
-        order_id="6f0a7e52-3c41-4d8e-9f5b-0c2a1d3e4f51", order_reference_id="NOT-OURS", currency="SAR",
-        total_amount=Decimal("10"), status="authorised",
+        order_id="6f0a7e52-3c41-4d8e-9f5b-0c2a1d3e4f51",
+        order_reference_id="NOT-OURS",
+        currency="SAR",
+        total_amount=Decimal("10"),
+        status="authorised",
     )
     signals.order_authorised.send(sender=TamaraOrder, order=tamara, transaction=None)
     assert not ShopOrder.objects.exists()
@@ -441,10 +482,14 @@ def test_widget_config_and_script_are_emitted_once_per_page_even_across_includes
         "page.html": "{% load tamara %}{% tamara_widget 5 %}{% include 'part.html' %}{% include 'part.html' only %}",
         "part.html": "{% load tamara %}{% tamara_widget 7 %}",
     }
-    with override_settings(TEMPLATES=[{
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", templates)]},
-    }]):
+    with override_settings(
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", templates)]},
+            }
+        ]
+    ):
         from django.template.loader import get_template
 
         html = get_template("page.html").render({})
@@ -462,8 +507,11 @@ def test_widget_renders_nothing_for_what_is_not_an_amount(amount):
 
 
 def test_widget_settings_cannot_break_out_of_the_script(settings):
-    settings.TAMARA = {**settings.TAMARA, "PUBLIC_KEY": "</script><script>alert('x')</script>",
-                       "WIDGET_URL": 'https://cdn.example/w.js"><script>alert(1)</script>'}
+    settings.TAMARA = {
+        **settings.TAMARA,
+        "PUBLIC_KEY": "</script><script>alert('x')</script>",
+        "WIDGET_URL": 'https://cdn.example/w.js"><script>alert(1)</script>',
+    }
     html = render("{% tamara_widget 100 %}")
     assert "</script><script>alert" not in html
     assert "\\u003C/script\\u003E" in html

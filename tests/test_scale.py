@@ -39,10 +39,18 @@ TOKEN_LEFT = re.compile(r"tamaraToken=(?!\*\*\*)|eyJ[\w-]{10,}\.", re.IGNORECASE
 def stack(tamara_simulator, private_redis, tmp_path):
     """Two web processes and a supervised worker, configured like a production deployment of the sandbox."""
     db = connection.settings_dict
-    env = shop_env(database_url=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-                   redis_url=private_redis.url, simulator=tamara_simulator)
-    with shop_stack(env, tmp_path / "stack", access_log=tmp_path / "access.log",
-                    logger_class="django_tamara.gunicorn.Logger", scheduler_interval=None) as running:
+    env = shop_env(
+        database_url=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        redis_url=private_redis.url,
+        simulator=tamara_simulator,
+    )
+    with shop_stack(
+        env,
+        tmp_path / "stack",
+        access_log=tmp_path / "access.log",
+        logger_class="django_tamara.gunicorn.Logger",
+        scheduler_interval=None,
+    ) as running:
         yield running
 
 
@@ -70,12 +78,15 @@ def test_two_web_processes_and_a_worker_authorise_every_order_once(stack, tamara
     authorises = Counter(e["path"] for e in journal if e.get("kind") == "api" and e["path"].endswith("/authorise"))
     assert len(authorises) == ORDERS and set(authorises.values()) == {1}
     deliveries = [e for e in journal if e.get("kind") == "webhook"]
-    assert deliveries and all(e.get("delivered") for e in deliveries), [e for e in deliveries if not e.get("delivered")][:3]
+    assert deliveries and all(e.get("delivered") for e in deliveries), [
+        e for e in deliveries if not e.get("delivered")
+    ][:3]
     assert WebhookEvent.objects.filter(event_type="order_approved").count() == ORDERS
     # The web processes queued drains (the sandbox's TASKS_BACKEND=rq turns them on), not a job each.
     finished = rq.registry.FinishedJobRegistry("default", connection=redis.Redis.from_url(private_redis.url))
-    ran = Counter(rq.job.Job.fetch(job_id, connection=finished.connection).func_name
-                  for job_id in finished.get_job_ids())
+    ran = Counter(
+        rq.job.Job.fetch(job_id, connection=finished.connection).func_name for job_id in finished.get_job_ids()
+    )
     assert ran and all("process_pending_events" in name for name in ran), ran
     assert sum(ran.values()) < WebhookEvent.objects.count(), ran
 

@@ -112,8 +112,20 @@ def test_dates_that_cannot_be_mended(value: Any) -> None:
 # Booleans, integers, ids ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "expected"), [(True, True), ("true", True), ("TRUE", True), (1, True), ("1", True),
-                                                 (False, False), ("false", False), (0, False), ("0", False)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        ("true", True),
+        ("TRUE", True),
+        (1, True),
+        ("1", True),
+        (False, False),
+        ("false", False),
+        (0, False),
+        ("0", False),
+    ],
+)
 def test_lenient_boolean(value: Any, expected: bool) -> None:
     assert run(LenientBooleanField(), value) is expected
 
@@ -135,8 +147,12 @@ def test_strict_integer_refuses_flags_and_fractions(value: Any) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(61817, "61817"), ("61817", "61817"), (Decimal("7"), "7"),
-     (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001")],
+    [
+        (61817, "61817"),
+        ("61817", "61817"),
+        (Decimal("7"), "7"),
+        (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+    ],
 )
 def test_ids_are_sent_as_strings(value: Any, expected: str) -> None:
     assert run(IdField(), value) == expected
@@ -164,8 +180,10 @@ def test_iata_codes() -> None:
         refuses(IataCodeField(), bad)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("ar_SA", "ar_SA"), ("en_US", "en_US"), ("ar", "ar_SA"), ("en", "en_US"),
-                                                 ("en-us", "en_US"), ("AR-sa", "ar_SA")])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("ar_SA", "ar_SA"), ("en_US", "en_US"), ("ar", "ar_SA"), ("en", "en_US"), ("en-us", "en_US"), ("AR-sa", "ar_SA")],
+)
 def test_locales(value: str, expected: str) -> None:
     assert run(LocaleField(), value) == expected
 
@@ -185,15 +203,31 @@ def test_phone_numbers_refused(value: Any) -> None:
     refuses(PhoneNumberField(), value)
 
 
-@pytest.mark.parametrize("value", ["http://testserver/tamara/success/", "https://shop.example/#/cancel",
-                                   "http://127.0.0.1:8000/x?y=1", "http://localhost/x"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://testserver/tamara/success/",
+        "https://shop.example/#/cancel",
+        "http://127.0.0.1:8000/x?y=1",
+        "http://localhost/x",
+    ],
+)
 def test_urls_with_any_host(value: str) -> None:
     """Unlike Django's URLValidator, single-label hosts pass: request.build_absolute_uri in tests gives them."""
     assert run(HttpUrlField(), value) == value
 
 
-@pytest.mark.parametrize("value", ["/tamara/success/", "shop.example/x", "ftp://shop.example/x", "http:///x",
-                                   "https://shop.example/a b", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "/tamara/success/",
+        "shop.example/x",
+        "ftp://shop.example/x",
+        "http:///x",
+        "https://shop.example/a b",
+        "javascript:alert(1)",
+    ],
+)
 def test_urls_refused(value: str) -> None:
     refuses(HttpUrlField(), value)
 

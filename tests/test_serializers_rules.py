@@ -19,8 +19,8 @@ from django_tamara.builders import (
     TelecomCheckoutBuilder,
     TravelCheckoutBuilder,
 )
-from django_tamara.checkout import create_session
 from django_tamara.exceptions import PayloadInvalid
+from django_tamara.lifecycle import create_session
 
 from .test_serializers_samples import (
     ecommerce_sample,
@@ -46,7 +46,7 @@ class Tripwire:
 def refused(vertical: str, payload: dict[str, Any]) -> dict[str, list[str]]:
     builder = BUILDERS[vertical][1]() if vertical in BUILDERS else CheckoutBuilder()
     with pytest.raises(PayloadInvalid) as info:
-        create_session(payload, builder=builder, client=Tripwire())  # type: ignore[arg-type]
+        create_session(payload, builder=builder, client=Tripwire())  # type: ignore[arg-type]  # fails the test if used
     return info.value.errors
 
 
@@ -286,8 +286,15 @@ def test_each_bad_enumeration_or_type_is_refused(vertical: str, path: str, value
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("one way", "OneWay"), ("ONE_WAY", "OneWay"), ("return", "Return"), (None, "Null"), ("null", "Null"),
-     ("multiple-destination", "MultipleDestination"), ("round trip", "Return")],
+    [
+        ("one way", "OneWay"),
+        ("ONE_WAY", "OneWay"),
+        ("return", "Return"),
+        (None, "Null"),
+        ("null", "Null"),
+        ("multiple-destination", "MultipleDestination"),
+        ("round trip", "Return"),
+    ],
 )
 def test_trip_type_spellings_are_mended(value: Any, expected: str) -> None:
     payload = put(travel_sample(), "risk_assessment.travel_data.trip_type", value)
@@ -295,7 +302,9 @@ def test_trip_type_spellings_are_mended(value: Any, expected: str) -> None:
     assert out["risk_assessment"]["travel_data"]["trip_type"] == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [("business", "Business"), ("First", "First"), ("premium economy", "Premium")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("business", "Business"), ("First", "First"), ("premium economy", "Premium")]
+)
 def test_travel_class_spellings_are_mended(value: str, expected: str) -> None:
     payload = put(travel_sample(), "risk_assessment.travel_data.class", value)
     assert TravelCheckoutBuilder().validate(payload)["risk_assessment"]["travel_data"]["class"] == expected
@@ -461,5 +470,5 @@ def test_every_failing_field_is_reported_at_once() -> None:
 
 def test_a_payload_that_is_not_an_object_is_refused() -> None:
     with pytest.raises(PayloadInvalid) as info:
-        CheckoutBuilder().validate(["not", "a", "dict"])  # type: ignore[arg-type]
+        CheckoutBuilder().validate(["not", "a", "dict"])  # type: ignore[arg-type]  # the wrong type is the test
     assert list(info.value.errors) == ["non_field_errors"]

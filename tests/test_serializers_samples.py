@@ -1,7 +1,8 @@
-"""The request samples of seeds 002, 003 and 004 validate with their vertical's serializer.
+"""The sample requests of Tamara's marketplace/telecom/travel-booking payload tables validate with
+their vertical's serializer.
 
-The samples are copied as published, with the two corrections the seeds' README calls for: a
-valid e-mail in place of the obfuscated one, and the travel total set to 305.04 (item 304.04 +
+The samples are copied as published, with two corrections: a valid e-mail in place of the
+obfuscated one, and the travel total set to 305.04 (item 304.04 +
 shipping 1; the item carries its tax, 0) so that it adds up. The other sloppiness (a number for
 ``sub_merchant_id``, an ISO ``sub_merchant_joining_date``, ``"true"`` for a Boolean) is mended,
 and the output must carry the documented types.
@@ -54,7 +55,7 @@ _COMMON: dict[str, Any] = {
 
 
 def marketplace_sample() -> dict[str, Any]:
-    """Seed 002's request payload sample."""
+    """The sample request of Tamara's marketplace payload table."""
     return copy.deepcopy(
         {
             **_COMMON,
@@ -85,7 +86,7 @@ def marketplace_sample() -> dict[str, Any]:
 
 
 def telecom_sample() -> dict[str, Any]:
-    """Seed 003's request payload sample."""
+    """The sample request of Tamara's telecom payload table."""
     return copy.deepcopy(
         {
             **_COMMON,
@@ -113,7 +114,7 @@ def telecom_sample() -> dict[str, Any]:
 
 
 def travel_sample() -> dict[str, Any]:
-    """Seed 004's request payload sample, its total corrected to 305.04."""
+    """The sample request of Tamara's travel-booking payload table, its total corrected to 305.04."""
     payload = copy.deepcopy(
         {
             **_COMMON,
@@ -151,7 +152,8 @@ def travel_sample() -> dict[str, Any]:
 
 
 def ecommerce_sample() -> dict[str, Any]:
-    """A §3 payload: no vertical risk keys, a physical item, the optional fields filled in."""
+    """A payload of Tamara's "Create Checkout Session" page: no vertical risk keys, a physical item,
+    the optional fields filled in."""
     payload = copy.deepcopy(_COMMON)
     payload.update(
         total_amount={"amount": 108.35, "currency": "SAR"},
@@ -256,7 +258,7 @@ def test_ecommerce_sample_validates_and_normalises() -> None:
 
 
 def test_samples_validate_with_the_default_serializer_too() -> None:
-    """A vertical payload is a §3 payload with more risk keys: the e-commerce rules accept it."""
+    """A vertical payload is an e-commerce payload with more risk keys: the e-commerce rules accept it."""
     for sample, _ in SAMPLES.values():
         out = validate_payload(sample(), CheckoutSerializer)
         assert out["risk_assessment"]["risk_score"] == 5

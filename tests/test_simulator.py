@@ -276,10 +276,31 @@ def test_checkout_answer_and_order_json(api, tamara_simulator):
     assert answer["checkout_url"] == f"{tamara_simulator.url}/checkout/{answer['checkout_id']}"
     order = api.get(f"/orders/{answer['order_id']}").json()
     expected_keys = {
-        "order_id", "order_reference_id", "order_number", "status", "payment_type", "instalments", "created_at",
-        "order_expiry_time", "description", "locale", "platform", "is_mobile", "consumer", "shipping_address",
-        "items", "total_amount", "tax_amount", "shipping_amount", "discount_amount",
-        "captured_amount", "refunded_amount", "canceled_amount", "paid_amount", "merchant_url", "transactions",
+        "order_id",
+        "order_reference_id",
+        "order_number",
+        "status",
+        "payment_type",
+        "instalments",
+        "created_at",
+        "order_expiry_time",
+        "description",
+        "locale",
+        "platform",
+        "is_mobile",
+        "consumer",
+        "shipping_address",
+        "items",
+        "total_amount",
+        "tax_amount",
+        "shipping_amount",
+        "discount_amount",
+        "captured_amount",
+        "refunded_amount",
+        "canceled_amount",
+        "paid_amount",
+        "merchant_url",
+        "transactions",
     }
     assert expected_keys <= set(order)
     # Fields without a value are left out, not sent as null (issue #13).
@@ -421,11 +442,23 @@ def test_capture_rules(api):
     order_id = authorised(api)  # 110
     response = capture(api, order_id, "110.01")
     assert response.status_code == 400 and error_code(response) == "capture.amount_exceeded"
-    response = api.post("/payments/capture", json={"order_id": order_id, "total_amount": money("10"),
-                                                   "shipping_info": {"shipped_at": "2026-11-23T10:00:00Z"}})
+    response = api.post(
+        "/payments/capture",
+        json={
+            "order_id": order_id,
+            "total_amount": money("10"),
+            "shipping_info": {"shipped_at": "2026-11-23T10:00:00Z"},
+        },
+    )
     assert response.status_code == 400 and error_code(response) == "shipping_info_shipping_company_required"
-    response = api.post("/payments/capture", json={"order_id": order_id, "total_amount": money("10"),
-                                                   "shipping_info": {"shipped_at": "yesterday", "shipping_company": "X"}})
+    response = api.post(
+        "/payments/capture",
+        json={
+            "order_id": order_id,
+            "total_amount": money("10"),
+            "shipping_info": {"shipped_at": "yesterday", "shipping_company": "X"},
+        },
+    )
     assert response.status_code == 400 and error_code(response) == "shipping_info_shipped_at_invalid"
     assert capture(api, order_id, "10", "AED").json()["errors"][0]["error_code"] == "total_amount_invalid_currency"
     assert capture(api, order_id, "0").status_code == 400
@@ -440,7 +473,9 @@ def test_refund_rules(api):
     response = api.post(f"/payments/simplified-refund/{order_id}", json={"total_amount": money("10"), "comment": "x"})
     assert response.status_code == 400 and error_code(response) == "refund.capture_not_found"
     capture(api, order_id, "50")
-    response = api.post(f"/payments/simplified-refund/{order_id}", json={"total_amount": money("50.01"), "comment": "x"})
+    response = api.post(
+        f"/payments/simplified-refund/{order_id}", json={"total_amount": money("50.01"), "comment": "x"}
+    )
     assert response.status_code == 400 and error_code(response) == "refund.amount_exceeded"
     response = api.post(f"/payments/simplified-refund/{order_id}", json={"total_amount": money("10")})
     assert response.status_code == 400 and error_code(response) == "comment_required"
@@ -457,20 +492,29 @@ def test_legacy_refund_against_named_captures(api):
     order_id = authorised(api)  # 110
     first = capture(api, order_id, "60").json()["capture_id"]
     second = capture(api, order_id, "50").json()["capture_id"]
-    response = api.post("/payments/refund", json={"order_id": order_id, "refunds": [
-        {"capture_id": first, "total_amount": money("60")},
-        {"capture_id": second, "total_amount": money("20")},
-    ]})
+    response = api.post(
+        "/payments/refund",
+        json={
+            "order_id": order_id,
+            "refunds": [
+                {"capture_id": first, "total_amount": money("60")},
+                {"capture_id": second, "total_amount": money("20")},
+            ],
+        },
+    )
     assert response.status_code == 200, response.text
     refunds = response.json()["refunds"]
     assert [r["capture_id"] for r in refunds] == [first, second] and all(r["refund_id"] for r in refunds)
     order = api.get(f"/orders/{order_id}").json()
     assert order["status"] == "partially_refunded" and order["refunded_amount"] == money("80")
-    response = api.post("/payments/refund", json={"order_id": order_id, "refunds": [
-        {"capture_id": "nope", "total_amount": money("1")}]})
+    response = api.post(
+        "/payments/refund", json={"order_id": order_id, "refunds": [{"capture_id": "nope", "total_amount": money("1")}]}
+    )
     assert response.status_code == 400 and error_code(response) == "refund.capture_not_found"
-    response = api.post("/payments/refund", json={"order_id": order_id, "refunds": [
-        {"capture_id": second, "total_amount": money("30.01")}]})
+    response = api.post(
+        "/payments/refund",
+        json={"order_id": order_id, "refunds": [{"capture_id": second, "total_amount": money("30.01")}]},
+    )
     assert response.status_code == 400 and error_code(response) == "refund.amount_exceeded"
     assert api.get(f"/orders/{order_id}").json()["refunded_amount"] == money("80")  # all or nothing
 
@@ -533,8 +577,11 @@ def test_payment_types(api):
 
 
 def test_limits_are_configurable(api, tamara_simulator):
-    response = requests.post(f"{tamara_simulator.url}/simulator/config", timeout=10, json={
-        "limits": {"SAR": {"PAY_BY_INSTALMENTS": {"min": 50, "max": 100, "instalments": [3]}}}})
+    response = requests.post(
+        f"{tamara_simulator.url}/simulator/config",
+        timeout=10,
+        json={"limits": {"SAR": {"PAY_BY_INSTALMENTS": {"min": 50, "max": 100, "instalments": [3]}}}},
+    )
     assert response.status_code == 200
     types = {t["name"]: t for t in api.get("/checkout/payment-types", params={"country": "SA"}).json()}
     assert types["PAY_BY_INSTALMENTS"]["max_limit"] == money("100")
@@ -550,13 +597,20 @@ def test_payment_options_pre_check(api):
     assert answer["single_checkout_enabled"] is False
     labels = answer["available_payment_labels"]
     assert {(label["payment_type"], label["instalment"]) for label in labels} == {
-        ("PAY_BY_INSTALMENTS", 2), ("PAY_BY_INSTALMENTS", 3), ("PAY_BY_INSTALMENTS", 4), ("PAY_BY_INSTALMENTS", 6),
+        ("PAY_BY_INSTALMENTS", 2),
+        ("PAY_BY_INSTALMENTS", 3),
+        ("PAY_BY_INSTALMENTS", 4),
+        ("PAY_BY_INSTALMENTS", 6),
         ("PAY_NOW", 0),
     }
     assert all(label["description_en"] and label["description_ar"] for label in labels)
     body["order_value"] = money("50000")
     answer = api.post("/checkout/payment-options-pre-check", json=body).json()
-    assert answer == {"has_available_payment_options": False, "single_checkout_enabled": False, "available_payment_labels": []}
+    assert answer == {
+        "has_available_payment_options": False,
+        "single_checkout_enabled": False,
+        "available_payment_labels": [],
+    }
     assert api.post("/checkout/payment-options-pre-check", json={"country": "SA"}).status_code == 400
 
 
@@ -576,8 +630,10 @@ def test_webhooks_crud(api):
     assert again.json()["errors"][0]["data"]["webhook_id"] == webhook_id
     got = api.get(f"/webhooks/{webhook_id}").json()
     assert got["url"] == body["url"] and got["events"] == ["order_approved"] and got["headers"] == {"X-Shop": "1"}
-    updated = api.put(f"/webhooks/{webhook_id}", json={"webhook_id": webhook_id, "url": "https://shop.example/h2",
-                                                       "events": [], "headers": {}}).json()
+    updated = api.put(
+        f"/webhooks/{webhook_id}",
+        json={"webhook_id": webhook_id, "url": "https://shop.example/h2", "events": [], "headers": {}},
+    ).json()
     assert updated["url"] == "https://shop.example/h2" and updated["events"] == []
     assert api.delete(f"/webhooks/{webhook_id}").status_code == 200
     for method in ("get", "delete"):
@@ -617,23 +673,58 @@ def test_simulator_without_tokens_makes_random_ones():
         http = Api(sim)
         order_id = create(http)
         sim.approve(order_id)  # signing works too
-        assert requests.get(f"{sim.url}/orders/{order_id}", headers={"Authorization": "Bearer "}, timeout=5).status_code == 401
+        assert (
+            requests.get(f"{sim.url}/orders/{order_id}", headers={"Authorization": "Bearer "}, timeout=5).status_code
+            == 401
+        )
 
 
 # Bad input never gives a 500 --------------------------------------------------------------------
 
-NASTY = [None, 0, -1, 1.5, "x", "", [], {}, True, 10**30, "NaN", [1, {}], {"a": {"b": None}},
-         {"amount": "1e400", "currency": "SAR"}, {"amount": True, "currency": "SAR"}, {"amount": 1},
-         {"amount": "NaN", "currency": "SAR"}, {"amount": 1, "currency": None}, {"amount": 1, "currency": ["SAR"]}]
+NASTY = [
+    None,
+    0,
+    -1,
+    1.5,
+    "x",
+    "",
+    [],
+    {},
+    True,
+    10**30,
+    "NaN",
+    [1, {}],
+    {"a": {"b": None}},
+    {"amount": "1e400", "currency": "SAR"},
+    {"amount": True, "currency": "SAR"},
+    {"amount": 1},
+    {"amount": "NaN", "currency": "SAR"},
+    {"amount": 1, "currency": None},
+    {"amount": 1, "currency": ["SAR"]},
+]
 
 
 def test_nasty_values_are_4xx_never_5xx(api, tamara_simulator):
     order_id = authorised(api)
     capture_id = capture(api, order_id, "10").json()["capture_id"]
-    base = sample_checkout_payload(shipping_address={"country_code": "SA"}, discount={"name": "x", "amount": money("0")})
+    base = sample_checkout_payload(
+        shipping_address={"country_code": "SA"}, discount={"name": "x", "amount": money("0")}
+    )
     for value in NASTY:
-        for key in ("total_amount", "items", "consumer", "country_code", "merchant_url", "locale", "discount",
-                    "shipping_address", "instalments", "payment_type", "expires_in_minutes", "order_number"):
+        for key in (
+            "total_amount",
+            "items",
+            "consumer",
+            "country_code",
+            "merchant_url",
+            "locale",
+            "discount",
+            "shipping_address",
+            "instalments",
+            "payment_type",
+            "expires_in_minutes",
+            "order_number",
+        ):
             payload = copy.deepcopy(base)
             payload[key] = value
             assert api.post("/checkout", json=payload).status_code < 500, (key, value)
@@ -642,8 +733,16 @@ def test_nasty_values_are_4xx_never_5xx(api, tamara_simulator):
             ("post", f"/orders/{order_id}/cancel", {"total_amount": value, "items": value}),
             ("put", f"/orders/{order_id}/reference-id", {"order_reference_id": value}),
             ("post", f"/orders/{order_id}/authorise", value),
-            ("post", f"/payments/simplified-refund/{order_id}", {"total_amount": value, "comment": value, "merchant_refund_id": value}),
-            ("post", "/payments/refund", {"order_id": order_id, "refunds": [{"capture_id": value, "total_amount": value}]}),
+            (
+                "post",
+                f"/payments/simplified-refund/{order_id}",
+                {"total_amount": value, "comment": value, "merchant_refund_id": value},
+            ),
+            (
+                "post",
+                "/payments/refund",
+                {"order_id": order_id, "refunds": [{"capture_id": value, "total_amount": value}]},
+            ),
             ("post", "/payments/refund", {"order_id": value, "refunds": value}),
             ("post", "/webhooks", {"url": value, "events": value, "headers": value}),
             ("post", "/checkout/payment-options-pre-check", {"country": value, "order_value": value}),
@@ -651,9 +750,13 @@ def test_nasty_values_are_4xx_never_5xx(api, tamara_simulator):
         ]
         for method, path, body in calls:
             assert getattr(api, method)(path, json=body).status_code < 500, (path, value)
-        for path, body in [("/simulator/clock/advance", {"seconds": value}), ("/simulator/faults", {"action": "delay", "delay": value}),
-                           ("/simulator/config", {"limits": value}), ("/simulator/config", {"webhook_timeout": value}),
-                           ("/simulator/webhook-faults", {"mode": value, "count": value})]:
+        for path, body in [
+            ("/simulator/clock/advance", {"seconds": value}),
+            ("/simulator/faults", {"action": "delay", "delay": value}),
+            ("/simulator/config", {"limits": value}),
+            ("/simulator/config", {"webhook_timeout": value}),
+            ("/simulator/webhook-faults", {"mode": value, "count": value}),
+        ]:
             assert requests.post(tamara_simulator.url + path, json=body, timeout=10).status_code < 500, (path, value)
     assert tamara_simulator.get_order(order_id)["captured_amount"] == money("10")
     assert capture_id
@@ -662,8 +765,11 @@ def test_nasty_values_are_4xx_never_5xx(api, tamara_simulator):
 def test_malformed_http_gets_a_json_error(tamara_simulator):
     import socket
 
-    for raw, status in [(b"GARBAGE\r\n\r\n", b"400"), (b"BREW /orders/x HTTP/1.1\r\nHost: x\r\n\r\n", b"405"),
-                        (b"GET /x HTTP/1.1\r\nno-colon-here\r\n\r\n", b"400")]:
+    for raw, status in [
+        (b"GARBAGE\r\n\r\n", b"400"),
+        (b"BREW /orders/x HTTP/1.1\r\nHost: x\r\n\r\n", b"405"),
+        (b"GET /x HTTP/1.1\r\nno-colon-here\r\n\r\n", b"400"),
+    ]:
         with socket.create_connection(("127.0.0.1", tamara_simulator.port), timeout=5) as conn:
             conn.sendall(raw)
             answer = b""

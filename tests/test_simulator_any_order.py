@@ -22,7 +22,7 @@ def api(tamara_simulator: Simulator) -> Api:
 
 
 def net_payload() -> dict:
-    """The seeds' convention: item totals net of tax, the tax added once."""
+    """The documented convention: item totals net of tax, the tax added once."""
     return sample_checkout_payload(("100.00",), shipping="10", tax="15")  # total 125
 
 
@@ -77,7 +77,9 @@ def test_strict_totals_is_a_constructor_option():
 
 
 def refund(api: Api, order_id: str, amount: str):
-    return api.post(f"/payments/simplified-refund/{order_id}", json={"total_amount": money(amount), "comment": "return"})
+    return api.post(
+        f"/payments/simplified-refund/{order_id}", json={"total_amount": money(amount), "comment": "return"}
+    )
 
 
 def test_capture_part_refund_part_capture_the_rest(api):

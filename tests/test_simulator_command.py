@@ -24,12 +24,19 @@ def _free_port() -> int:
 
 def test_management_command_serves_until_interrupted():
     port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sandbox_project.settings",
-           "TAMARA_API_TOKEN": "cmd-api-token-0123456789abcdef0123456789",
-           "TAMARA_NOTIFICATION_TOKEN": "cmd-notification-token-0123456789abcdef"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sandbox_project.settings",
+        "TAMARA_API_TOKEN": "cmd-api-token-0123456789abcdef0123456789",
+        "TAMARA_NOTIFICATION_TOKEN": "cmd-notification-token-0123456789abcdef",
+    }
     process = subprocess.Popen(
         [sys.executable, "manage.py", "tamara_simulator", "--port", str(port), "--auto-authorise"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}"

@@ -36,7 +36,9 @@ def http(tamara_simulator: Simulator) -> requests.Session:
 
 
 def authorised_order(sim: Simulator, http: requests.Session, *amounts: str) -> str:
-    order_id = http.post(f"{sim.url}/checkout", json=sample_checkout_payload(amounts or ("100.00",)), timeout=10).json()["order_id"]
+    order_id = http.post(
+        f"{sim.url}/checkout", json=sample_checkout_payload(amounts or ("100.00",)), timeout=10
+    ).json()["order_id"]
     sim.approve(order_id)
     assert http.post(f"{sim.url}/orders/{order_id}/authorise", timeout=10).status_code == 200
     return order_id
@@ -56,8 +58,11 @@ def capture(sim: Simulator, http: requests.Session, order_id: str, amount: str, 
 
 def test_error_500_for_the_next_matching_call_only(tamara_simulator, http):
     order_id = authorised_order(tamara_simulator, http)
-    response = requests.post(f"{tamara_simulator.url}/simulator/faults", timeout=10,
-                             json={"path": "/payments/capture", "action": "error_500", "count": 1})
+    response = requests.post(
+        f"{tamara_simulator.url}/simulator/faults",
+        timeout=10,
+        json={"path": "/payments/capture", "action": "error_500", "count": 1},
+    )
     assert response.status_code == 201 and response.json()["action"] == "error_500"
     failed = capture(tamara_simulator, http, order_id, "10")
     assert failed.status_code == 500 and failed.json()["errors"][0]["error_code"] == "internal_error"
@@ -104,12 +109,16 @@ def test_fault_matching_by_regex_and_method(tamara_simulator, http):
     tamara_simulator.inject_fault("/orders/", "error_500", method="PUT")
     assert http.get(f"{tamara_simulator.url}/orders/{order_id}", timeout=10).status_code == 200
     assert http.post(f"{tamara_simulator.url}/orders/{order_id}/authorise", timeout=10).status_code == 500
-    put = http.put(f"{tamara_simulator.url}/orders/{order_id}/reference-id", json={"order_reference_id": "X"}, timeout=10)
+    put = http.put(
+        f"{tamara_simulator.url}/orders/{order_id}/reference-id", json={"order_reference_id": "X"}, timeout=10
+    )
     assert put.status_code == 500
     faults = requests.get(f"{tamara_simulator.url}/simulator/faults", timeout=10).json()["faults"]
     assert [(f["path"], f["count"]) for f in faults] == [(r"^/orders/[^/]+/authorise$", 4)]
     assert requests.delete(f"{tamara_simulator.url}/simulator/faults", timeout=10).status_code == 200
-    assert http.post(f"{tamara_simulator.url}/orders/{order_id}/authorise", timeout=10).status_code == 409  # new: real answer
+    assert (
+        http.post(f"{tamara_simulator.url}/orders/{order_id}/authorise", timeout=10).status_code == 409
+    )  # new: real answer
 
 
 def test_faults_never_touch_the_control_api_or_unauthorised_calls(tamara_simulator):
@@ -157,10 +166,14 @@ def test_concurrent_captures_never_exceed_the_authorised_amount(tamara_simulator
 def test_concurrent_checkouts_and_reads(tamara_simulator):
     def work(i: int) -> str:
         http = session(tamara_simulator)
-        order_id = http.post(f"{tamara_simulator.url}/checkout", json=sample_checkout_payload(order_reference_id=f"C-{i}"),
-                             timeout=10).json()["order_id"]
+        order_id = http.post(
+            f"{tamara_simulator.url}/checkout", json=sample_checkout_payload(order_reference_id=f"C-{i}"), timeout=10
+        ).json()["order_id"]
         for _ in range(5):
-            assert http.get(f"{tamara_simulator.url}/orders/{order_id}", timeout=10).json()["order_reference_id"] == f"C-{i}"
+            assert (
+                http.get(f"{tamara_simulator.url}/orders/{order_id}", timeout=10).json()["order_reference_id"]
+                == f"C-{i}"
+            )
         return order_id
 
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -171,7 +184,9 @@ def test_concurrent_checkouts_and_reads(tamara_simulator):
 # The journal -----------------------------------------------------------------------------------------
 
 
-def test_journal_records_api_calls_customer_actions_and_deliveries(tamara_simulator, http, tamara_notification_receiver):
+def test_journal_records_api_calls_customer_actions_and_deliveries(
+    tamara_simulator, http, tamara_notification_receiver
+):
     url = tamara_simulator.url
     payload = sample_checkout_payload(notification_url=f"{tamara_notification_receiver.url}/n")
     order_id = http.post(f"{url}/checkout", json=payload, timeout=10).json()["order_id"]
@@ -229,15 +244,22 @@ def test_tokens_never_appear_in_logs_journal_or_errors(tamara_simulator, http, t
     order_id = http.post(f"{url}/checkout", json=payload, timeout=10).json()["order_id"]
     tamara_simulator.approve(order_id)
     http.post(f"{url}/orders/{order_id}/authorise", timeout=10)
-    bad = requests.get(f"{url}/orders/{order_id}", headers={"Authorization": "Bearer nearly-" + tamara_simulator.api_token},
-                       timeout=10)
+    bad = requests.get(
+        f"{url}/orders/{order_id}", headers={"Authorization": "Bearer nearly-" + tamara_simulator.api_token}, timeout=10
+    )
     tamara_simulator.inject_fault("/payments/capture", "drop_after")
     with pytest.raises(requests.ConnectionError):
-        http.post(f"{url}/payments/capture", timeout=10,
-                  json={"order_id": order_id, "total_amount": money("1"), "shipping_info": SHIPPING_INFO})
+        http.post(
+            f"{url}/payments/capture",
+            timeout=10,
+            json={"order_id": order_id, "total_amount": money("1"), "shipping_info": SHIPPING_INFO},
+        )
     requests.post(f"{url}/simulator/webhook-faults", json={"mode": "bad_signature"}, timeout=10)
-    tamara_simulator.decline(http.post(f"{url}/checkout", json=sample_checkout_payload(
-        notification_url="http://127.0.0.1:9/down"), timeout=10).json()["order_id"])
+    tamara_simulator.decline(
+        http.post(
+            f"{url}/checkout", json=sample_checkout_payload(notification_url="http://127.0.0.1:9/down"), timeout=10
+        ).json()["order_id"]
+    )
     tamara_simulator.wait_for_notifications(5)
     texts = [
         caplog.text,

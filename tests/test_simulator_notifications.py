@@ -66,15 +66,27 @@ def test_approval_is_notified_with_a_signed_token(tamara_simulator, http, receiv
 
 
 def test_legacy_order_status_shape(tamara_simulator, http, receiver):
-    response = requests.post(f"{tamara_simulator.url}/simulator/config", json={"notification_shape": "order_status"}, timeout=10)
+    response = requests.post(
+        f"{tamara_simulator.url}/simulator/config", json={"notification_shape": "order_status"}, timeout=10
+    )
     assert response.json()["notification_shape"] == "order_status"
     order_id = create(tamara_simulator, http, receiver)
     tamara_simulator.approve(order_id)
     order = tamara_simulator.get_order(order_id)
     assert receiver.bodies() == [
-        {"order_id": order_id, "order_reference_id": order["order_reference_id"], "order_status": "approved", "data": []}
+        {
+            "order_id": order_id,
+            "order_reference_id": order["order_reference_id"],
+            "order_status": "approved",
+            "data": [],
+        }
     ]
-    assert requests.post(f"{tamara_simulator.url}/simulator/config", json={"notification_shape": "x"}, timeout=10).status_code == 400
+    assert (
+        requests.post(
+            f"{tamara_simulator.url}/simulator/config", json={"notification_shape": "x"}, timeout=10
+        ).status_code
+        == 400
+    )
 
 
 def test_merchant_actions_are_notified_with_their_ids(tamara_simulator, http, receiver):
@@ -83,18 +95,32 @@ def test_merchant_actions_are_notified_with_their_ids(tamara_simulator, http, re
     tamara_simulator.approve(order_id)
     http.post(f"{url}/orders/{order_id}/authorise", timeout=10)
     cancel = http.post(f"{url}/orders/{order_id}/cancel", json={"total_amount": money("10")}, timeout=10).json()
-    capture = http.post(f"{url}/payments/capture", timeout=10,
-                        json={"order_id": order_id, "total_amount": money("100"), "shipping_info": SHIPPING_INFO}).json()
-    refund = http.post(f"{url}/payments/simplified-refund/{order_id}", json={"total_amount": money("5"), "comment": "x"},
-                       timeout=10).json()
+    capture = http.post(
+        f"{url}/payments/capture",
+        timeout=10,
+        json={"order_id": order_id, "total_amount": money("100"), "shipping_info": SHIPPING_INFO},
+    ).json()
+    refund = http.post(
+        f"{url}/payments/simplified-refund/{order_id}", json={"total_amount": money("5"), "comment": "x"}, timeout=10
+    ).json()
     assert tamara_simulator.wait_for_notifications(5)
-    assert events(receiver) == ["order_approved", "order_authorised", "order_canceled", "order_captured", "order_refunded"]
+    assert events(receiver) == [
+        "order_approved",
+        "order_authorised",
+        "order_canceled",
+        "order_captured",
+        "order_refunded",
+    ]
     data = {body["event_type"]: body["data"] for body in receiver.bodies()}
     assert data["order_authorised"] == []  # the page's samples show an empty list
     assert data["order_canceled"] == {"cancel_id": cancel["cancel_id"], "canceled_amount": money("10")}
     assert data["order_captured"] == {"capture_id": capture["capture_id"], "captured_amount": money("100")}
-    assert data["order_refunded"] == {"refund_id": refund["refund_id"], "capture_id": capture["capture_id"],
-                                      "refunded_amount": money("5"), "comment": "x"}
+    assert data["order_refunded"] == {
+        "refund_id": refund["refund_id"],
+        "capture_id": capture["capture_id"],
+        "refunded_amount": money("5"),
+        "comment": "x",
+    }
 
 
 def test_decline_is_notified(tamara_simulator, http, receiver):
@@ -104,16 +130,24 @@ def test_decline_is_notified(tamara_simulator, http, receiver):
 
 def test_registered_webhooks_get_the_events_they_asked_for(tamara_simulator, http, receiver):
     url = tamara_simulator.url
-    http.post(f"{url}/webhooks", json={"url": f"{receiver.url}/only-authorised", "events": ["order_authorised"],
-                                       "headers": {"X-Shop-Secret": "s3"}}, timeout=10)
+    http.post(
+        f"{url}/webhooks",
+        json={
+            "url": f"{receiver.url}/only-authorised",
+            "events": ["order_authorised"],
+            "headers": {"X-Shop-Secret": "s3"},
+        },
+        timeout=10,
+    )
     http.post(f"{url}/webhooks", json={"url": f"{receiver.url}/all", "events": []}, timeout=10)
     order_id = create(tamara_simulator, http)  # no notification URL
     tamara_simulator.approve(order_id)
     http.post(f"{url}/orders/{order_id}/authorise", timeout=10)
     assert tamara_simulator.wait_for_notifications(5)
     seen = [(r["path"], r["body"]["event_type"]) for r in receiver.requests]
-    assert sorted(seen) == sorted([("/all", "order_approved"), ("/all", "order_authorised"),
-                                   ("/only-authorised", "order_authorised")])
+    assert sorted(seen) == sorted(
+        [("/all", "order_approved"), ("/all", "order_authorised"), ("/only-authorised", "order_authorised")]
+    )
     special = next(r for r in receiver.requests if r["path"] == "/only-authorised")
     assert special["headers"]["x-shop-secret"] == "s3"
     assert special["headers"]["authorization"] == f"Bearer {token_of(special)}"
@@ -126,7 +160,9 @@ def test_shop_can_authorise_while_handling_the_notification(tamara_simulator, ht
 
     def authorise(record):
         if record["body"]["event_type"] == "order_approved":
-            answers.append(http.post(f"{tamara_simulator.url}/orders/{record['body']['order_id']}/authorise", timeout=10))
+            answers.append(
+                http.post(f"{tamara_simulator.url}/orders/{record['body']['order_id']}/authorise", timeout=10)
+            )
 
     receiver.on_request = authorise
     order_id = create(tamara_simulator, http, receiver)
@@ -157,7 +193,9 @@ def test_failed_deliveries_are_journaled_not_raised(tamara_simulator, http, rece
 
 
 def test_duplicate_fault_delivers_twice(tamara_simulator, http, receiver):
-    requests.post(f"{tamara_simulator.url}/simulator/webhook-faults", json={"mode": "duplicate", "count": 1}, timeout=10)
+    requests.post(
+        f"{tamara_simulator.url}/simulator/webhook-faults", json={"mode": "duplicate", "count": 1}, timeout=10
+    )
     first, second = create(tamara_simulator, http, receiver), create(tamara_simulator, http, receiver)
     tamara_simulator.approve(first)
     tamara_simulator.approve(second)
@@ -247,9 +285,16 @@ def test_hosted_page_in_arabic(tamara_simulator, http):
 
 
 def test_approve_button_redirects_to_success(tamara_simulator, http, receiver):
-    answer = _checkout(tamara_simulator, http, merchant_url={
-        "success": "https://shop.example/ok?cart=9#done", "failure": "https://shop.example/ko",
-        "cancel": "https://shop.example/back", "notification": f"{receiver.url}/n"})
+    answer = _checkout(
+        tamara_simulator,
+        http,
+        merchant_url={
+            "success": "https://shop.example/ok?cart=9#done",
+            "failure": "https://shop.example/ko",
+            "cancel": "https://shop.example/back",
+            "notification": f"{receiver.url}/n",
+        },
+    )
     response = requests.post(f"{answer['checkout_url']}/approve", allow_redirects=False, timeout=10)
     assert response.status_code == 303
     location = response.headers["Location"]
@@ -278,7 +323,9 @@ def test_decline_and_cancel_buttons(tamara_simulator, http):
 
 
 def test_decline_phone_on_the_page_redirects_to_failure(tamara_simulator, http):
-    answer = _checkout(tamara_simulator, http, consumer={"first_name": "A", "last_name": "B", "phone_number": "+966526422337"})
+    answer = _checkout(
+        tamara_simulator, http, consumer={"first_name": "A", "last_name": "B", "phone_number": "+966526422337"}
+    )
     response = requests.post(f"{answer['checkout_url']}/approve", allow_redirects=False, timeout=10)
     assert "/failure/" in response.headers["Location"] and "paymentStatus=declined" in response.headers["Location"]
 
@@ -333,8 +380,11 @@ def test_authorised_orders_are_auto_captured_after_21_days(tamara_simulator, htt
     order_id = create(tamara_simulator, http, receiver)  # 110
     tamara_simulator.approve(order_id)
     http.post(f"{url}/orders/{order_id}/authorise", timeout=10)
-    http.post(f"{url}/payments/capture", json={"order_id": order_id, "total_amount": money("10"),
-                                               "shipping_info": SHIPPING_INFO}, timeout=10)
+    http.post(
+        f"{url}/payments/capture",
+        json={"order_id": order_id, "total_amount": money("10"), "shipping_info": SHIPPING_INFO},
+        timeout=10,
+    )
     tamara_simulator.wait_for_notifications(5)
     tamara_simulator.advance_clock(days=20)
     assert tamara_simulator.get_order(order_id)["status"] == "partially_captured"

@@ -1,4 +1,4 @@
-"""Every body the simulator returns, in every status an order can reach, against the seed schemas.
+"""Every body the simulator returns, in every status an order can reach, against the schemas in tests/schemas/ (Tamara's published Orders API spec and order schema).
 
 The schemas in ``tests/schemas/`` are copies of "Tamara Orders API OpenAPI 3.0.3" and of the
 "TamaraOrder JSON Schema" (see the README there). Fields without a value are left out of the
@@ -39,11 +39,13 @@ ORDER_JSON_SCHEMA = jsonschema.Draft202012Validator(
 
 
 def violations(validator: Any, body: Any, label: str) -> list[str]:
-    return [f"{label}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(body)]
+    return [
+        f"{label}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(body)
+    ]
 
 
 def nulls(body: Any, path: str = "") -> list[str]:
-    """Every key whose value is null (neither seed schema allows null anywhere)."""
+    """Every key whose value is null (neither schema in tests/schemas/ allows null anywhere)."""
     found: list[str] = []
     if isinstance(body, dict):
         for key, value in body.items():
@@ -129,7 +131,9 @@ def drive_every_status(sim: Simulator, http: requests.Session) -> Bodies:
     b.call("GET", f"/orders/{uuid.uuid4()}", "Error", "404", expect=404)
     b.call("POST", f"/orders/{new}/cancel", "Error", "cancel bad body", expect=400, json={"total_amount": "x"})
     b.call("POST", f"/orders/{declined}/authorise", "Error", "authorise declined", expect=409)
-    b.call("POST", f"/orders/{order_id}/cancel", "Error", "cancel captured", expect=400, json={"total_amount": money("1")})
+    b.call(
+        "POST", f"/orders/{order_id}/cancel", "Error", "cancel captured", expect=400, json={"total_amount": money("1")}
+    )
     response = requests.get(f"{sim.url}/orders/{new}", timeout=10)
     assert response.status_code == 401
     b.checked.append(("401", "Error", response.json()))
@@ -147,7 +151,7 @@ def test_every_body_in_every_status_matches_the_seed_schemas(tamara_simulator, h
         problems += [f"{label}: {path} is null" for path in nulls(body)]
     assert problems == [], "\n".join(problems)
     statuses = {body["status"] for _label, schema, body in bodies.checked if schema == "Order"}
-    # on_hold is in the seeds' enum but nothing in Tamara's docs says how an order gets there.
+    # on_hold is in the schemas' enum but nothing in Tamara's docs says how an order gets there.
     assert statuses == set(TAMARA_ORDER["properties"]["status"]["enum"]) - {"on_hold"}
 
 
@@ -165,19 +169,19 @@ def test_optional_fields_without_a_value_are_left_out(tamara_simulator, http):
 
 
 def test_the_validators_see_a_null(tamara_simulator):
-    """The check itself works: a null where the seeds say string is a violation in both."""
+    """The check itself works: a null where the schemas say string is a violation in both."""
     body = {"order_id": str(uuid.uuid4()), "status": "new", "order_number": None}
     assert violations(openapi_validator("Order"), body, "x")
     assert violations(ORDER_JSON_SCHEMA, body, "x")
 
 
-# Schemathesis over the seed spec, against the running simulator ----------------------------
+# Schemathesis over the Orders API spec (tests/schemas/), against the running simulator ----------------------------
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(tamara_simulator):
-    """Every operation of the seed spec, with generated requests (a bounded run).
+    """Every operation of the Orders API spec, with generated requests (a bounded run).
 
-    Random order ids answer 404 and bad bodies 400, which the seed spec documents only for
+    Random order ids answer 404 and bad bodies 400, which the spec documents only for
     some operations, so the checks are the two the issue asks for: no 5xx and no response
     that breaks its documented schema. Orders that exist are fuzzed too, so that real order
     bodies (not only errors) meet the schema.

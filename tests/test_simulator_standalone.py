@@ -31,8 +31,11 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of a fresh virtualenv holding the repository and PyJWT, nothing else."""
     folder = tmp_path_factory.mktemp("venv-without-django")
     venv = folder / "venv"
-    subprocess.run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)],
+        check=True,
+        capture_output=True,
+    )
     lib = folder / "only-pyjwt"
     lib.mkdir()
     for name in ALLOWED:
@@ -51,7 +54,9 @@ def _python(*args: str, env: dict[str, str]) -> list[str]:
 
 
 def test_django_cannot_be_imported_there(isolated_env: dict[str, str]) -> None:
-    result = subprocess.run(_python("-c", "import django", env=isolated_env), env=isolated_env, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        _python("-c", "import django", env=isolated_env), env=isolated_env, cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode != 0 and "No module named 'django'" in result.stderr
 
 
@@ -66,7 +71,9 @@ def test_the_simulator_imports_without_django(isolated_env: dict[str, str]) -> N
         "assert not others, others\n"
         "print('ok')\n"
     )
-    result = subprocess.run(_python("-c", code, env=isolated_env), env=isolated_env, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        _python("-c", code, env=isolated_env), env=isolated_env, cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -89,8 +96,17 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
 def test_python_m_serves_without_django(isolated_env: dict[str, str]) -> None:
     port = _free_port()
     process = subprocess.Popen(
-        _python("-m", "django_tamara.simulator", "--port", str(port), "--api-token", "standalone-token", "--sweep-interval", "0",
-                env=isolated_env),
+        _python(
+            "-m",
+            "django_tamara.simulator",
+            "--port",
+            str(port),
+            "--api-token",
+            "standalone-token",
+            "--sweep-interval",
+            "0",
+            env=isolated_env,
+        ),
         env=isolated_env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -106,7 +122,9 @@ def test_python_m_serves_without_django(isolated_env: dict[str, str]) -> None:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the simulator did not start: {process.stderr.read() if process.poll() is not None else ''}")
+                    raise AssertionError(
+                        f"the simulator did not start: {process.stderr.read() if process.poll() is not None else ''}"
+                    ) from None
                 time.sleep(0.1)
         assert status == 200 and b"tamara-widget" in body
         assert _get(f"{base}/checkout/payment-types?country=SA")[0] == 401

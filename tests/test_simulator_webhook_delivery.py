@@ -18,6 +18,7 @@ from django_tamara.simulator.samples import sample_checkout_payload
 
 from .test_simulator_notifications import SHIPPING_INFO, money
 
+
 def register(sim: Simulator, http: requests.Session, url: str, events: list[str] | None = None, **extra: Any) -> str:
     body = {"type": "order", "url": url, "events": events or [], **extra}
     response = http.post(f"{sim.url}/webhooks", json=body, timeout=10)
@@ -38,7 +39,9 @@ def by_event(receiver) -> dict[str, dict[str, Any]]:
 # Registered headers --------------------------------------------------------------------------
 
 
-def test_registered_headers_go_with_each_delivery_and_authorization_replaces_the_bearer(tamara_simulator, http, receiver):
+def test_registered_headers_go_with_each_delivery_and_authorization_replaces_the_bearer(
+    tamara_simulator, http, receiver
+):
     # The sample on Tamara's "Register Webhook URL" page registers an `authorization` header.
     headers = {"authorization": "Bearer s3cret", "X-Shop": "42", "Content-Type": "text/plain"}
     register(tamara_simulator, http, f"{receiver.url}/hook", ["order_approved"], headers=headers)
@@ -77,10 +80,16 @@ def test_payloads_match_the_samples_of_tamaras_webhook_page(tamara_simulator, ht
     order_id = create(tamara_simulator, http)
     tamara_simulator.approve(order_id)
     http.post(f"{url}/orders/{order_id}/authorise", timeout=10)
-    capture = http.post(f"{url}/payments/capture", timeout=10,
-                        json={"order_id": order_id, "total_amount": money("110"), "shipping_info": SHIPPING_INFO}).json()
-    refund = http.post(f"{url}/payments/simplified-refund/{order_id}", timeout=10,
-                       json={"total_amount": money("10"), "comment": "Refund Test"}).json()
+    capture = http.post(
+        f"{url}/payments/capture",
+        timeout=10,
+        json={"order_id": order_id, "total_amount": money("110"), "shipping_info": SHIPPING_INFO},
+    ).json()
+    refund = http.post(
+        f"{url}/payments/simplified-refund/{order_id}",
+        timeout=10,
+        json={"total_amount": money("10"), "comment": "Refund Test"},
+    ).json()
     declined = create(tamara_simulator, http)
     tamara_simulator.decline(declined)
     expired = create(tamara_simulator, http)
@@ -91,7 +100,9 @@ def test_payloads_match_the_samples_of_tamaras_webhook_page(tamara_simulator, ht
     assert bodies["order_authorised"]["data"] == []
     assert bodies["order_expired"]["data"] == [] and bodies["order_expired"]["order_id"] == expired
     assert bodies["order_refunded"]["data"] == {
-        "refund_id": refund["refund_id"], "capture_id": capture["capture_id"], "refunded_amount": money("10"),
+        "refund_id": refund["refund_id"],
+        "capture_id": capture["capture_id"],
+        "refunded_amount": money("10"),
         "comment": "Refund Test",
     }
     decline = bodies["order_declined"]
@@ -108,10 +119,15 @@ def test_the_legacy_refund_carries_its_comment_too(tamara_simulator, http, recei
     order_id = create(tamara_simulator, http)
     tamara_simulator.approve(order_id)
     http.post(f"{url}/orders/{order_id}/authorise", timeout=10)
-    capture = http.post(f"{url}/payments/capture", timeout=10,
-                        json={"order_id": order_id, "total_amount": money("110"), "shipping_info": SHIPPING_INFO}).json()
-    body = {"order_id": order_id, "refunds": [{"capture_id": capture["capture_id"], "total_amount": money("5"),
-                                               "comment": "legacy"}]}
+    capture = http.post(
+        f"{url}/payments/capture",
+        timeout=10,
+        json={"order_id": order_id, "total_amount": money("110"), "shipping_info": SHIPPING_INFO},
+    ).json()
+    body = {
+        "order_id": order_id,
+        "refunds": [{"capture_id": capture["capture_id"], "total_amount": money("5"), "comment": "legacy"}],
+    }
     assert http.post(f"{url}/payments/refund", json=body, timeout=10).status_code == 200
     assert tamara_simulator.wait_for_notifications(5)
     [record] = receiver.requests
@@ -125,8 +141,9 @@ def test_order_updated_can_be_registered(tamara_simulator, http, receiver):
     webhook_id = register(tamara_simulator, http, f"{receiver.url}/hook", ["order_updated", "order_approved"])
     answer = http.get(f"{tamara_simulator.url}/webhooks/{webhook_id}", timeout=10).json()
     assert answer["events"] == ["order_updated", "order_approved"]
-    refused = http.post(f"{tamara_simulator.url}/webhooks", json={"url": f"{receiver.url}/x", "events": ["order_exploded"]},
-                        timeout=10)
+    refused = http.post(
+        f"{tamara_simulator.url}/webhooks", json={"url": f"{receiver.url}/x", "events": ["order_exploded"]}, timeout=10
+    )
     assert refused.status_code == 400 and refused.json()["errors"][0]["error_code"] == "events_invalid"
 
 
@@ -137,8 +154,13 @@ def test_webhooks_list_shows_every_registered_webhook(tamara_simulator, http, re
     second = register(tamara_simulator, http, f"{receiver.url}/b", ["order_updated"])
     listed = http.get(url, timeout=10).json()
     assert [w["webhook_id"] for w in listed] == [first, second]
-    assert listed[0] == {"webhook_id": first, "url": f"{receiver.url}/a", "events": ["order_approved"],
-                         "headers": {"authorization": "x"}, "type": "order"}
+    assert listed[0] == {
+        "webhook_id": first,
+        "url": f"{receiver.url}/a",
+        "events": ["order_approved"],
+        "headers": {"authorization": "x"},
+        "type": "order",
+    }
     assert http.delete(f"{tamara_simulator.url}/webhooks/{first}", timeout=10).status_code == 200
     assert [w["webhook_id"] for w in http.get(url, timeout=10).json()] == [second]
     assert requests.get(url, timeout=10).status_code == 401  # like every merchant endpoint, it needs the token

@@ -20,7 +20,7 @@ from django_tamara.client import ShippingInfo, get_client
 from django_tamara.exceptions import NotConfirmed, OrderHeld, TamaraTimeout
 from django_tamara.models import Capture, Intent, OrderAction, Refund, TamaraOrder, WebhookEvent
 from django_tamara.money import Money
-from django_tamara.tasks import already_known
+from django_tamara.webhooks.processing import already_known
 
 from .test_admin_support import action_url, change_url, make_order, make_staff, messages_of
 
@@ -44,20 +44,27 @@ def staff(client):
 
 
 def delay(sim, path: str) -> None:
-    requests.post(f"{sim.url}/simulator/faults",
-                  json={"path": path, "action": "delay", "delay": DELAY, "count": 1}, timeout=5).raise_for_status()
+    requests.post(
+        f"{sim.url}/simulator/faults", json={"path": path, "action": "delay", "delay": DELAY, "count": 1}, timeout=5
+    ).raise_for_status()
 
 
 def calls(sim, path_part: str) -> int:
-    return sum(1 for e in sim.journal() if e.get("kind") == "api" and e.get("method") == "POST"
-               and path_part in e.get("path", ""))
+    return sum(
+        1
+        for e in sim.journal()
+        if e.get("kind") == "api" and e.get("method") == "POST" and path_part in e.get("path", "")
+    )
 
 
 def tamara_ledger(order: TamaraOrder) -> tuple[list[Decimal], list[Decimal], dict]:
     data = get_client().get_order(str(order.order_id))
     txs = data.get("transactions") or {}
-    return ([Decimal(str(c["total_amount"]["amount"])) for c in txs.get("captures") or []],
-            [Decimal(str(r["total_amount"]["amount"])) for r in txs.get("refunds") or []], data)
+    return (
+        [Decimal(str(c["total_amount"]["amount"])) for c in txs.get("captures") or []],
+        [Decimal(str(r["total_amount"]["amount"])) for r in txs.get("refunds") or []],
+        data,
+    )
 
 
 def post_form(client, order, kind: str, **data):
@@ -81,16 +88,16 @@ def wait_until_tamara_has(order, *, captures: int = 0, refunds: int = 0, timeout
 def test_capture_delayed_past_the_read_timeout_then_retried_at_once_captures_once(slow_tamara, client, staff):
     order = make_order(slow_tamara)
     delay(slow_tamara, "/payments/capture")
-    _, first = post_form(client, order, "capture", amount="50", shipping_company="SMSA",
-                         shipped_at="2026-11-23 10:00")
+    _, first = post_form(client, order, "capture", amount="50", shipping_company="SMSA", shipped_at="2026-11-23 10:00")
     assert first.redirect_chain == [(change_url(order), 302)]
     [(level, text)] = messages_of(first)
     assert level == "warning" and "not confirmed the capture of 50.00 SAR" in text and "Do not try again" in text
     assert "nothing was captured" not in text
 
     # The operator tries again at once: the order is held, Tamara is not called.
-    page, second = post_form(client, order, "capture", amount="50", shipping_company="SMSA",
-                             shipped_at="2026-11-23 10:00")
+    page, second = post_form(
+        client, order, "capture", amount="50", shipping_company="SMSA", shipped_at="2026-11-23 10:00"
+    )
     assert "Tamara has not confirmed the capture of 50.00 SAR" in page.context["reason"]
     assert "Tamara has not confirmed the capture" in second.context["error"]
     with pytest.raises(OrderHeld):
@@ -146,8 +153,9 @@ def test_a_repeated_merchant_refund_id_is_refused_by_tamara(tamara_simulator):
     lifecycle.capture(order, shipping_info=SHIPPING)
     first = lifecycle.refund(order, Money("10", "SAR"), comment="one")
     with pytest.raises(Exception) as info:
-        get_client().simplified_refund(str(order.order_id), Money("10", "SAR"), "again",
-                                       merchant_refund_id=first.merchant_refund_id)
+        get_client().simplified_refund(
+            str(order.order_id), Money("10", "SAR"), "again", merchant_refund_id=first.merchant_refund_id
+        )
     assert "merchant_refund_id" in str(info.value)
 
 
@@ -160,8 +168,11 @@ def test_the_echo_webhook_of_an_unconfirmed_capture_settles_it(slow_tamara):
     assert isinstance(info.value.cause, TamaraTimeout)
     wait_until_tamara_has(order, captures=1)
     capture_id = get_client().get_order(str(order.order_id))["transactions"]["captures"][0]["capture_id"]
-    event = WebhookEvent(order=order, event_type="order_captured",
-                         body=f'{{"order_id": "{order.order_id}", "data": {{"capture_id": "{capture_id}"}}}}')
+    event = WebhookEvent(
+        order=order,
+        event_type="order_captured",
+        body=f'{{"order_id": "{order.order_id}", "data": {{"capture_id": "{capture_id}"}}}}',
+    )
     order.refresh_from_db()
     assert already_known(order, event) is False
     lifecycle.sync(order)

@@ -76,8 +76,12 @@ def test_tamara_sync_with_concurrency_and_failed_event_retry(tamara_simulator):
     for order in orders:
         tamara_simulator.approve(str(order.order_id))
     failed = WebhookEvent.objects.create(
-        dedupe_key="e" * 64, order=orders[0],
-        event_type="order_approved", body="{}", state="failed", error="boom",
+        dedupe_key="e" * 64,
+        order=orders[0],
+        event_type="order_approved",
+        body="{}",
+        state="failed",
+        error="boom",
     )
     out = io.StringIO()
     call_command("tamara_sync", "--concurrency", "3", "--batch-size", "4", "--retry-events", stdout=out)

@@ -46,8 +46,13 @@ def test_concurrent_duplicate_approvals_authorise_each_order_once(tamara_simulat
     def deliver(order) -> int:
         http = getattr(session_local, "http", None) or requests.Session()
         session_local.http = http
-        body = {"order_id": str(order.order_id), "order_reference_id": order.order_reference_id,
-                "order_number": order.order_number, "event_type": "order_approved", "data": {}}
+        body = {
+            "order_id": str(order.order_id),
+            "order_reference_id": order.order_reference_id,
+            "order_number": order.order_number,
+            "event_type": "order_approved",
+            "data": {},
+        }
         return http.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60).status_code
 
     try:

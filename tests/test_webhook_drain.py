@@ -17,11 +17,13 @@ from django.db import connections
 from django.test import Client
 from django_tasks import default_task_backend
 
-from django_tamara import drain, lifecycle
+from django_tamara import lifecycle
 from django_tamara.client import get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
-from django_tamara.tasks import process_pending_events, process_webhook_event, retry_failed_events
+from django_tamara.tasks import process_pending_events, process_webhook_event
 from django_tamara.testing import make_notification_token
+from django_tamara.webhooks import gate as drain
+from django_tamara.webhooks.processing import retry_failed_events
 
 from .payloads import checkout_payload
 
@@ -128,8 +130,9 @@ def test_a_delivery_after_the_drain_opened_the_gate_queues_another(
 
 
 def test_a_backlog_is_shared_with_another_worker(queued, settings):
-    order = TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="B-1", currency="SAR",
-                                       total_amount=100, status="authorised")
+    order = TamaraOrder.objects.create(
+        order_id=uuid.uuid4(), order_reference_id="B-1", currency="SAR", total_amount=100, status="authorised"
+    )
     WebhookEvent.objects.bulk_create(
         WebhookEvent(dedupe_key=f"{i:064d}", order=order, event_type="order_updated", body="{}")
         for i in range(drain.BATCH_SIZE + 5)
@@ -152,8 +155,9 @@ def test_a_backlog_is_shared_with_another_worker(queued, settings):
 
 @pytest.mark.postgres
 def test_concurrent_drains_never_claim_the_same_event(queued):
-    order = TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="C-1", currency="SAR",
-                                       total_amount=100, status="authorised")
+    order = TamaraOrder.objects.create(
+        order_id=uuid.uuid4(), order_reference_id="C-1", currency="SAR", total_amount=100, status="authorised"
+    )
     WebhookEvent.objects.bulk_create(
         WebhookEvent(dedupe_key=f"{i:064d}", order=order, event_type="order_updated", body="{}") for i in range(400)
     )
@@ -214,10 +218,15 @@ def test_with_the_immediate_backend_a_backlog_is_drained_in_place(settings):
     """No other worker to share with: the drain works through the backlog without nesting."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.CACHES = {**settings.CACHES, "tamara": QUEUE_CACHE}
-    settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara", "API_URL": "http://127.0.0.1:9",
-                       "MAX_RETRIES": 0}
-    order = TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="I-1", currency="SAR",
-                                       total_amount=100, status="authorised")
+    settings.TAMARA = {
+        **settings.TAMARA,
+        "WEBHOOK_QUEUE_CACHE": "tamara",
+        "API_URL": "http://127.0.0.1:9",
+        "MAX_RETRIES": 0,
+    }
+    order = TamaraOrder.objects.create(
+        order_id=uuid.uuid4(), order_reference_id="I-1", currency="SAR", total_amount=100, status="authorised"
+    )
     WebhookEvent.objects.bulk_create(
         WebhookEvent(dedupe_key=f"{i:064d}", order=order, event_type="order_updated", body="{}")
         for i in range(drain.BATCH_SIZE * 3)

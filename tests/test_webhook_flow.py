@@ -13,8 +13,8 @@ from django_tamara import lifecycle, signals
 from django_tamara.client import ShippingInfo, get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
 from django_tamara.money import Money
-from django_tamara.tasks import retry_failed_events
 from django_tamara.testing import make_notification_token
+from django_tamara.webhooks.processing import retry_failed_events
 
 from .payloads import checkout_payload
 
@@ -91,8 +91,8 @@ def test_captured_before_authorised_ends_in_tamaras_state(tamara_simulator, live
     tamara_simulator.approve(str(order.order_id))  # authorised by the webhook
     sim_post(tamara_simulator, "/simulator/webhook-faults", {"mode": "out_of_order", "count": 1})
     client = get_client()
-    client.capture_order(str(order.order_id), Money("50", "SAR"), SHIPPING)   # event held back
-    client.capture_order(str(order.order_id), Money("60", "SAR"), SHIPPING)   # delivered, then the held one
+    client.capture_order(str(order.order_id), Money("50", "SAR"), SHIPPING)  # event held back
+    client.capture_order(str(order.order_id), Money("60", "SAR"), SHIPPING)  # delivered, then the held one
     assert tamara_simulator.wait_for_notifications()
     order.refresh_from_db()
     assert order.status == "fully_captured" and order.captured_amount == 110
@@ -105,8 +105,13 @@ def test_approved_after_expired_does_not_move_backwards(tamara_simulator, live_s
     order.refresh_from_db()
     assert order.status == "expired"
     # A stale "approved" notification arrives late, authentic but out of date.
-    body = {"order_id": str(order.order_id), "order_reference_id": order.order_reference_id,
-            "order_number": order.order_number, "event_type": "order_approved", "data": {}}
+    body = {
+        "order_id": str(order.order_id),
+        "order_reference_id": order.order_reference_id,
+        "order_number": order.order_number,
+        "event_type": "order_approved",
+        "data": {},
+    }
     token = make_notification_token(tamara_simulator.notification_token)
     response = requests.post(f"{live_server.url}/tamara/webhooks/?tamaraToken={token}", json=body, timeout=10)
     assert response.status_code == 200
@@ -118,7 +123,11 @@ def test_approved_after_expired_does_not_move_backwards(tamara_simulator, live_s
 
 def test_failed_processing_is_kept_and_retried(tamara_simulator, live_server):
     order = create(tamara_simulator, live_server)
-    sim_post(tamara_simulator, "/simulator/faults", {"path": f"/orders/{order.order_id}/authorise", "action": "error_500", "count": 1})
+    sim_post(
+        tamara_simulator,
+        "/simulator/faults",
+        {"path": f"/orders/{order.order_id}/authorise", "action": "error_500", "count": 1},
+    )
     tamara_simulator.approve(str(order.order_id))
     event = WebhookEvent.objects.get(order=order, event_type="order_approved")
     assert event.state == "failed"
@@ -175,8 +184,9 @@ def test_prune_events_keeps_failed_and_recent(tamara_simulator, live_server):
     order = create(tamara_simulator, live_server)
     tamara_simulator.approve(str(order.order_id))
     WebhookEvent.objects.update(received_at=timezone.now() - timezone.timedelta(days=40))
-    failed = WebhookEvent.objects.create(dedupe_key="f" * 64, order=order,
-                                         event_type="order_captured", body="{}", state="failed")
+    failed = WebhookEvent.objects.create(
+        dedupe_key="f" * 64, order=order, event_type="order_captured", body="{}", state="failed"
+    )
     WebhookEvent.objects.filter(pk=failed.pk).update(received_at=timezone.now() - timezone.timedelta(days=40))
     call_command("tamara_prune_events", "--days", "30")
     assert list(WebhookEvent.objects.values_list("state", flat=True)) == ["failed"]

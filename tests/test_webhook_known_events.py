@@ -15,7 +15,7 @@ import requests
 from django_tamara import lifecycle
 from django_tamara.client import ShippingInfo, get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
-from django_tamara.tasks import already_known, process_event, reprocess
+from django_tamara.webhooks.processing import already_known, process_event, reprocess
 
 from .payloads import checkout_payload
 
@@ -25,8 +25,11 @@ SHIPPING = ShippingInfo(shipped_at="2026-11-23T10:00:00Z", shipping_company="SMS
 
 
 def fetches(sim, order: TamaraOrder) -> int:
-    return sum(1 for e in sim.journal()
-               if e.get("kind") == "api" and e["method"] == "GET" and e["path"] == f"/orders/{order.order_id}")
+    return sum(
+        1
+        for e in sim.journal()
+        if e.get("kind") == "api" and e["method"] == "GET" and e["path"] == f"/orders/{order.order_id}"
+    )
 
 
 def authorised_order(sim, live_server) -> TamaraOrder:
@@ -57,11 +60,16 @@ def test_a_capture_made_outside_the_app_is_fetched_and_recorded(tamara_simulator
     order = authorised_order(tamara_simulator, live_server)
     before = fetches(tamara_simulator, order)
     # Captured from Tamara's partner portal, not through the app: the id is new to the shop.
-    requests.post(f"{tamara_simulator.url}/payments/capture", timeout=10,
-                  headers={"Authorization": f"Bearer {tamara_simulator.api_token}"},
-                  json={"order_id": str(order.order_id), "total_amount": {"amount": 40.0, "currency": "SAR"},
-                        "shipping_info": {"shipped_at": "2026-11-23T10:00:00Z", "shipping_company": "SMSA"}},
-                  ).raise_for_status()
+    requests.post(
+        f"{tamara_simulator.url}/payments/capture",
+        timeout=10,
+        headers={"Authorization": f"Bearer {tamara_simulator.api_token}"},
+        json={
+            "order_id": str(order.order_id),
+            "total_amount": {"amount": 40.0, "currency": "SAR"},
+            "shipping_info": {"shipped_at": "2026-11-23T10:00:00Z", "shipping_company": "SMSA"},
+        },
+    ).raise_for_status()
     tamara_simulator.wait_for_notifications(timeout=15)
 
     assert fetches(tamara_simulator, order) == before + 1
@@ -79,8 +87,9 @@ def test_staff_reprocessing_always_asks_tamara(tamara_simulator, live_server):
 
 
 def stored(order: TamaraOrder, event_type: str, body: dict) -> WebhookEvent:
-    return WebhookEvent.objects.create(dedupe_key=uuid.uuid4().hex, order=order, event_type=event_type,
-                                       body=json.dumps(body))
+    return WebhookEvent.objects.create(
+        dedupe_key=uuid.uuid4().hex, order=order, event_type=event_type, body=json.dumps(body)
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,15 +107,24 @@ def stored(order: TamaraOrder, event_type: str, body: dict) -> WebhookEvent:
     ],
 )
 def test_what_counts_as_already_known(status, event_type, data, known):
-    order = TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id="K-1", currency="SAR",
-                                       total_amount=100, status=status)
+    order = TamaraOrder.objects.create(
+        order_id=uuid.uuid4(), order_reference_id="K-1", currency="SAR", total_amount=100, status=status
+    )
     event = stored(order, event_type, {"order_id": str(order.order_id), "event_type": event_type, "data": data})
     assert already_known(order, event) is known
 
 
 def test_a_known_capture_id_of_another_order_does_not_count():
-    mine, other = (TamaraOrder.objects.create(order_id=uuid.uuid4(), order_reference_id=f"K-{i}", currency="SAR",
-                                              total_amount=100, status="partially_captured") for i in range(2))
+    mine, other = (
+        TamaraOrder.objects.create(
+            order_id=uuid.uuid4(),
+            order_reference_id=f"K-{i}",
+            currency="SAR",
+            total_amount=100,
+            status="partially_captured",
+        )
+        for i in range(2)
+    )
     other.captures.create(capture_id="cap-1", amount=10, currency="SAR")
     event = stored(mine, "order_captured", {"order_id": str(mine.order_id), "data": {"capture_id": "cap-1"}})
     assert already_known(mine, event) is False

@@ -34,7 +34,13 @@ def order() -> TamaraOrder:
 
 def body_for(order: TamaraOrder) -> bytes:
     return json.dumps(
-        {"order_id": str(order.order_id), "order_reference_id": "R-1", "order_number": "R-1", "event_type": "order_approved", "data": {}}
+        {
+            "order_id": str(order.order_id),
+            "order_reference_id": "R-1",
+            "order_number": "R-1",
+            "event_type": "order_approved",
+            "data": {},
+        }
     ).encode()
 
 
@@ -52,7 +58,9 @@ def forged_deliveries(key: str) -> dict[str, dict]:
     good = token(key)
     head, payload, signature = good.split(".")
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = rsa_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = rsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     tampered_sig = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
     return {
         "no token": {},
@@ -65,10 +73,14 @@ def forged_deliveries(key: str) -> dict[str, dict]:
         "expired": {"HTTP_AUTHORIZATION": "Bearer " + token(key, now=time.time() - 3600)},
         "iat in the future": {"HTTP_AUTHORIZATION": "Bearer " + token(key, now=time.time() + 3600)},
         "no exp": {"HTTP_AUTHORIZATION": "Bearer " + jwt.encode({"iat": int(time.time())}, key, algorithm="HS256")},
-        "no iat": {"HTTP_AUTHORIZATION": "Bearer " + jwt.encode({"exp": int(time.time()) + 900}, key, algorithm="HS256")},
+        "no iat": {
+            "HTTP_AUTHORIZATION": "Bearer " + jwt.encode({"exp": int(time.time()) + 900}, key, algorithm="HS256")
+        },
         "truncated": {"HTTP_AUTHORIZATION": "Bearer " + good[: len(good) // 2]},
         "tampered signature": {"HTTP_AUTHORIZATION": "Bearer " + f"{head}.{payload}.{tampered_sig}"},
-        "tampered claims": {"HTTP_AUTHORIZATION": "Bearer " + f"{head}.{b64({'iat': 1, 'exp': 4102444800})}.{signature}"},
+        "tampered claims": {
+            "HTTP_AUTHORIZATION": "Bearer " + f"{head}.{b64({'iat': 1, 'exp': 4102444800})}.{signature}"
+        },
         "garbage": {"HTTP_AUTHORIZATION": "Bearer not.a.jwt"},
     }
 
@@ -92,7 +104,9 @@ def test_forged_delivery_is_refused_and_changes_nothing(case, key, order, caplog
 
 def test_forged_token_in_the_query_string_is_refused(key, order):
     response = Client().post(
-        f"{URL}?tamaraToken={token('wrong-key-wrong-key-wrong-key-0000')}", body_for(order), content_type="application/json"
+        f"{URL}?tamaraToken={token('wrong-key-wrong-key-wrong-key-0000')}",
+        body_for(order),
+        content_type="application/json",
     )
     assert response.status_code == 401
     assert WebhookEvent.objects.count() == 0
@@ -101,4 +115,9 @@ def test_forged_token_in_the_query_string_is_refused(key, order):
 def test_only_post_is_accepted(key, order):
     good = token(key)
     assert Client().get(f"{URL}?tamaraToken={good}").status_code == 405
-    assert Client().put(URL, body_for(order), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {good}").status_code == 405
+    assert (
+        Client()
+        .put(URL, body_for(order), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {good}")
+        .status_code
+        == 405
+    )

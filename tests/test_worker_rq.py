@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def queue_mode(request, settings) -> str:
     """Both ways of queueing webhook processing: one drain per burst, or one task per delivery."""
     if request.param == "drain":
-        settings.CACHES = {**settings.CACHES, "tamara": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}}
+        settings.CACHES = {
+            **settings.CACHES,
+            "tamara": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL},
+        }
         settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara"}
     return request.param
 
@@ -61,7 +63,11 @@ def worker(rq_backend, queue_mode, tamara_simulator, settings):
     }
     process = subprocess.Popen(
         [sys.executable, "manage.py", "rqworker", "default", "--job-class", "django_tasks_rq.Job"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     yield process
     process.terminate()
@@ -102,7 +108,9 @@ def test_webhooks_are_processed_by_a_separate_worker(worker, queue_mode, rq_back
     assert any(task in name for name in ran), ran
     journal = tamara_simulator.journal()
     for order in orders:
-        assert sum(1 for e in journal if e.get("kind") == "api" and e["path"].endswith(f"{order.order_id}/authorise")) == 1
+        assert (
+            sum(1 for e in journal if e.get("kind") == "api" and e["path"].endswith(f"{order.order_id}/authorise")) == 1
+        )
 
 
 def test_supervisord_starts_a_killed_worker_again(private_redis, tmp_path):
@@ -118,8 +126,10 @@ def test_supervisord_starts_a_killed_worker_again(private_redis, tmp_path):
         second = worker.wait_restarted(first, timeout=10)
         assert worker.wait_running(timeout=30) == second != first
         # The new worker registered itself with Redis: it is listening again.
-        assert wait_for(lambda: any(w.pid == second for w in rq.Worker.all(
-            connection=redis.Redis.from_url(private_redis.url))), timeout=20)
+        assert wait_for(
+            lambda: any(w.pid == second for w in rq.Worker.all(connection=redis.Redis.from_url(private_redis.url))),
+            timeout=20,
+        )
     finally:
         worker.stop()
     assert not any(Path(f"/proc/{pid}").exists() for pid in (first, second))

@@ -25,26 +25,42 @@ class OrderActionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    fields = readonly_fields = ("created_at", "order_link", "action", "user", "amount_display", "outcome_badge",
-                                "message", "form_token")
+    fields = readonly_fields = (
+        "created_at",
+        "order_link",
+        "action",
+        "user",
+        "amount_display",
+        "outcome_badge",
+        "message",
+        "form_token",
+    )
 
     class Media:
         css = {"all": ["django_tamara/admin.css"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderAction]:
         # The order's reference and the user's name in the same query, without the order's JSON.
-        return super().get_queryset(request).select_related("user", "order").defer(
-            "order__raw", "order__items", "order__shipping_address", "order__billing_address",
-            "order__settlement", "order__description",
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "order")
+            .defer(
+                "order__raw",
+                "order__items",
+                "order__shipping_address",
+                "order__billing_address",
+                "order__settlement",
+                "order__description",
+            )
         )
-
-
 
     @admin.display(description=_("order"), ordering="order__order_reference_id")
     def order_link(self, obj: OrderAction) -> str:
         if obj.order_id is None:
             return "-"
         url = reverse("admin:django_tamara_tamaraorder_change", args=[obj.order_id])
+        assert obj.order is not None  # the order_id checked above
         return format_html('<a href="{}">{}</a>', url, obj.order.order_reference_id)
 
     @admin.display(description=_("amount"), ordering="amount")

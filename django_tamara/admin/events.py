@@ -15,9 +15,9 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import tasks
 from ..models import OrderAction, WebhookEvent
-from ..webhooks import EVENTS
+from ..webhooks import processing
+from ..webhooks.events import EVENTS
 from .display import badge, pretty_json
 from .masking import can_see_pii, mask_pii
 from .paginator import EstimatedCountPaginator
@@ -56,8 +56,21 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         body = "body_full" if can_see_pii(request.user) else "body_masked"
         return [
-            (None, {"fields": ("event_type", "tamara_order_id", "order_link", "state_badge", "attempts",
-                               "received_at", "processed_at", "dedupe_key")}),
+            (
+                None,
+                {
+                    "fields": (
+                        "event_type",
+                        "tamara_order_id",
+                        "order_link",
+                        "state_badge",
+                        "attempts",
+                        "received_at",
+                        "processed_at",
+                        "dedupe_key",
+                    )
+                },
+            ),
             (_("Error"), {"fields": ("error", "traceback")}),
             (_("Delivery"), {"fields": (body, "headers_display")}),
         ]
@@ -70,8 +83,15 @@ class WebhookEventAdmin(admin.ModelAdmin):
         if request.resolver_match and (request.resolver_match.url_name or "").endswith("_changelist"):
             # The list needs the order's reference, not its JSON, nor the events' bodies.
             queryset = queryset.select_related("order").only(
-                "pk", "event_type", "order", "received_at", "state", "attempts", "error",
-                "order__id", "order__order_reference_id",
+                "pk",
+                "event_type",
+                "order",
+                "received_at",
+                "state",
+                "attempts",
+                "error",
+                "order__id",
+                "order__order_reference_id",
             )
         return queryset
 
@@ -82,7 +102,8 @@ class WebhookEventAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         try:
-            return queryset.filter(order_id=uuid.UUID(term)), False
+            # django-stubs types a to_field foreign key's value as the target's pk, not order_id.
+            return queryset.filter(order_id=uuid.UUID(term)), False  # type: ignore[misc]  # see above
         except ValueError:
             return queryset.filter(order__order_reference_id=term), False
 
@@ -135,7 +156,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
         for pk in list(queryset.order_by("pk").values_list("pk", flat=True)[:500]):
             event = WebhookEvent.objects.get(pk=pk)
             try:
-                outcome = tasks.reprocess(event)
+                outcome = processing.reprocess(event)
             except Exception as error:  # reprocess keeps errors on the event; this is a last resort
                 outcome = "failed"
                 WebhookEvent.objects.filter(pk=pk).update(error=f"{type(error).__name__}: {error}"[:2000])
@@ -144,16 +165,23 @@ class WebhookEventAdmin(admin.ModelAdmin):
             key = outcome if outcome in results else "skipped"
             results[key].append(f"{label}: {event.error}" if key == "failed" else label)
             OrderAction.objects.create(
-                order=event.order, user=request.user if request.user.pk else None,
+                order=event.order,
+                user=request.user if request.user.pk else None,
                 action=OrderAction.Kind.REPROCESS,
                 outcome={"done": "done", "failed": "failed"}.get(outcome, "skipped"),
-                message=gettext_now("webhook event %(event)s: %(outcome)s %(error)s") % {
-                    "event": label, "outcome": outcome, "error": event.error},
+                message=gettext_now("webhook event %(event)s: %(outcome)s %(error)s")
+                % {"event": label, "outcome": outcome, "error": event.error},
             )
         if results["done"]:
-            messages.success(request, ngettext(
-                "Reprocessed %(count)d event: %(events)s.", "Reprocessed %(count)d events: %(events)s.",
-                len(results["done"])) % {"count": len(results["done"]), "events": ", ".join(results["done"][:20])})
+            messages.success(
+                request,
+                ngettext(
+                    "Reprocessed %(count)d event: %(events)s.",
+                    "Reprocessed %(count)d events: %(events)s.",
+                    len(results["done"]),
+                )
+                % {"count": len(results["done"]), "events": ", ".join(results["done"][:20])},
+            )
         for text in results["skipped"][:20]:
             messages.warning(request, gettext_now("%(event)s skipped: already processed.") % {"event": text})
         for text in results["failed"][:20]:

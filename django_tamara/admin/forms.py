@@ -1,6 +1,6 @@
 """The intermediate forms: one order's amount and details, or a bulk run's shared details.
 
-Each form carries a one-time ``form_token`` (see :func:`.actions.perform`) and validates the
+Each form carries a one-time ``form_token`` (see :func:`.runner.perform`) and validates the
 amount against what is left on the order as the form saw it; the runner checks again under
 the order's lock, so a form that went stale is refused there, not at Tamara.
 """
@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from ..client import ShippingInfo
 from ..models import TamaraOrder
 from ..money import Money, MoneyError, exponent_for
-from . import actions
-from .actions import Kind, Operation
+from . import actions, operations
+from .actions import Kind
+from .operations import Operation
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -88,7 +89,7 @@ class ConfirmForm(OrderActionForm):
     """Authorise and sync: nothing to fill in, only the token."""
 
     def operation(self) -> Operation:
-        return actions.authorise_op() if self.kind == Kind.AUTHORISE else actions.sync_op()
+        return operations.authorise_op() if self.kind == Kind.AUTHORISE else operations.sync_op()
 
 
 class AuthoriseForm(ConfirmForm):
@@ -105,7 +106,7 @@ class CheckForm(OrderActionForm):
     kind = Kind.CHECK
 
     def operation(self) -> Operation:
-        return actions.check_op()
+        return operations.check_op()
 
 
 class AmountForm(OrderActionForm):
@@ -121,8 +122,14 @@ class AmountForm(OrderActionForm):
         left = self.left
         places = exponent_for(left.currency)
         field = self.fields["amount"]
-        field.widget = forms.NumberInput(attrs={"step": str(Decimal(1).scaleb(-places)), "min": "0",
-                                                "class": "vTextField tamara-amount", "dir": "ltr"})
+        field.widget = forms.NumberInput(
+            attrs={
+                "step": str(Decimal(1).scaleb(-places)),
+                "min": "0",
+                "class": "vTextField tamara-amount",
+                "dir": "ltr",
+            }
+        )
         field.help_text = self.verb_left % {"left": left}
         field.label = _("Amount (%(currency)s)") % {"currency": left.currency}
         if not self.is_bound:
@@ -140,8 +147,8 @@ class AmountForm(OrderActionForm):
             money = Money.parse(value, currency, strict=True)
         except MoneyError:
             raise forms.ValidationError(
-                _("%(currency)s amounts have at most %(places)d decimals.") % {
-                    "currency": currency, "places": exponent_for(currency)}
+                _("%(currency)s amounts have at most %(places)d decimals.")
+                % {"currency": currency, "places": exponent_for(currency)}
             ) from None
         if money.amount <= 0:
             raise forms.ValidationError(_("Enter an amount greater than zero."))
@@ -163,7 +170,9 @@ class ShippingFields(forms.Form):
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=255, required=False)
     tracking_url = forms.URLField(label=_("Tracking URL"), max_length=1024, required=False, assume_scheme="https")
     shipped_at = forms.DateTimeField(
-        label=_("Shipped at"), required=False, help_text=_("Empty means now."),
+        label=_("Shipped at"),
+        required=False,
+        help_text=_("Empty means now."),
         widget=forms.DateTimeInput(format="%Y-%m-%d %H:%M", attrs={"placeholder": "YYYY-MM-DD HH:MM", "dir": "ltr"}),
     )
 
@@ -192,21 +201,24 @@ class CaptureForm(ShippingFields, AmountForm):
         _shipping_initial(self)
 
     def operation(self) -> Operation:
-        return actions.capture_op(self.requested(), self.shipping_info())
+        return operations.capture_op(self.requested(), self.shipping_info())
 
 
 class RefundForm(AmountForm):
     kind = Kind.REFUND
     verb_left = _("%(left)s is left to refund.")
 
-    comment = forms.CharField(label=_("Comment"), max_length=1000,
-                              widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-                              help_text=_("Why the money goes back; Tamara shows it to the customer."))
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Why the money goes back; Tamara shows it to the customer."),
+    )
     merchant_refund_id = forms.CharField(label=_("Your refund id"), max_length=255, required=False)
 
     def operation(self) -> Operation:
         data = self.cleaned_data
-        return actions.refund_op(self.requested(), data["comment"].strip(), data.get("merchant_refund_id") or None)
+        return operations.refund_op(self.requested(), data["comment"].strip(), data.get("merchant_refund_id") or None)
 
 
 class CancelForm(AmountForm):
@@ -214,7 +226,7 @@ class CancelForm(AmountForm):
     verb_left = _("%(left)s is left to cancel.")
 
     def operation(self) -> Operation:
-        return actions.cancel_op(self.requested())
+        return operations.cancel_op(self.requested())
 
 
 class ReferenceForm(OrderActionForm):
@@ -236,7 +248,7 @@ class ReferenceForm(OrderActionForm):
         return value
 
     def operation(self) -> Operation:
-        return actions.reference_op(self.cleaned_data["order_reference_id"])
+        return operations.reference_op(self.cleaned_data["order_reference_id"])
 
 
 ORDER_FORMS: dict[str, type[OrderActionForm]] = {
@@ -274,9 +286,10 @@ class BulkCaptureForm(BulkForm):
 
     def operation(self) -> Operation:
         data = self.cleaned_data
-        info = ShippingInfo(shipped_at=data.get("shipped_at") or timezone.now(),
-                            shipping_company=data["shipping_company"].strip())
-        return actions.capture_op(None, info)
+        info = ShippingInfo(
+            shipped_at=data.get("shipped_at") or timezone.now(), shipping_company=data["shipping_company"].strip()
+        )
+        return operations.capture_op(None, info)
 
 
 class BulkRefundForm(BulkForm):
@@ -285,14 +298,14 @@ class BulkRefundForm(BulkForm):
     comment = RefundForm.base_fields["comment"]
 
     def operation(self) -> Operation:
-        return actions.refund_op(None, self.cleaned_data["comment"].strip())
+        return operations.refund_op(None, self.cleaned_data["comment"].strip())
 
 
 class BulkCancelForm(BulkForm):
     kind = Kind.CANCEL
 
     def operation(self) -> Operation:
-        return actions.cancel_op(None)
+        return operations.cancel_op(None)
 
 
 BULK_FORMS: dict[str, type[BulkForm]] = {

@@ -1,6 +1,6 @@
 """Captures, refunds and cancels as attempts: which are still waiting for Tamara, and how each ended.
 
-Read-only, like the audit log: the lifecycle writes these rows (django_tamara.intents) and
+Read-only, like the audit log: the lifecycle writes these rows (django_tamara.lifecycle.intents) and
 only Tamara's records settle them. Filter by state "Not confirmed by Tamara" to see every
 order that is held (docs/lifecycle.md, "Not confirmed").
 """
@@ -22,8 +22,16 @@ from .readonly import ReadOnlyAdmin
 
 @admin.register(Intent)
 class IntentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("created_at", "order_link", "kind", "amount_display", "state_badge", "tamara_id", "user",
-                    "settled_at")
+    list_display = (
+        "created_at",
+        "order_link",
+        "kind",
+        "amount_display",
+        "state_badge",
+        "tamara_id",
+        "user",
+        "settled_at",
+    )
     list_filter = ("state", "kind", "created_at")
     search_fields = ("=order__order_reference_id", "=tamara_id", "=merchant_refund_id")
     search_help_text = _("The order's reference id, or a Tamara or merchant refund id, exactly.")
@@ -31,16 +39,29 @@ class IntentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    fields = readonly_fields = ("created_at", "order_link", "kind", "amount_display", "state_badge", "tamara_id",
-                                "merchant_refund_id", "user", "settled_at", "message")
+    fields = readonly_fields = (
+        "created_at",
+        "order_link",
+        "kind",
+        "amount_display",
+        "state_badge",
+        "tamara_id",
+        "merchant_refund_id",
+        "user",
+        "settled_at",
+        "message",
+    )
 
     class Media:
         css = {"all": ["django_tamara/admin.css"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Intent]:
-        return super().get_queryset(request).select_related("user", "order").only(
-            *[f.name for f in Intent._meta.concrete_fields], "user__username", "order__order_reference_id")
-
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "order")
+            .only(*[f.name for f in Intent._meta.concrete_fields], "user__username", "order__order_reference_id")
+        )
 
     @admin.display(description=_("order"), ordering="order__order_reference_id")
     def order_link(self, obj: Intent) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 
 
 class EstimatedCountPaginator(Paginator):
@@ -28,8 +29,10 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is None or query.where or query.distinct or query.combinator:
+        if not isinstance(queryset, QuerySet):
+            return super().count
+        query = queryset.query
+        if query.where or query.distinct or query.combinator:
             return super().count
         connection = connections[queryset.db]
         if connection.vendor != "postgresql":

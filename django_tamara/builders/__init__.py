@@ -7,15 +7,11 @@ Subclass the builder of your vertical and implement its ``get_*`` hooks; see doc
 from .availability import Availability, is_available, payment_limits
 from .base import CheckoutBuilder, HookNeeded
 from .marketplace import MarketplaceCheckoutBuilder, MarketplaceCheckoutSerializer
-from .serializers import (
-    CheckoutSerializer,
-    VerticalCheckoutSerializer,
-    VerticalRiskAssessmentSerializer,
-    flatten_errors,
-    validate_payload,
-)
+from .payload_parts import VerticalRiskAssessmentSerializer
+from .payload_rules import CheckoutSerializer, VerticalCheckoutSerializer
 from .telecom import TelecomCheckoutBuilder, TelecomCheckoutSerializer
 from .travel import TravelCheckoutBuilder, TravelCheckoutSerializer
+from .validation import flatten_errors, validate_payload
 
 __all__ = [
     "Availability",

@@ -4,9 +4,11 @@ The official plugins hide Tamara rather than let a customer fail after the redir
 currency and country do not pair, when the cart holds an excluded product or category, and
 when the amount is outside the limits Tamara returns for the merchant (which vary by merchant,
 country and currency, so they are fetched, never hard-coded). The limits are cached with
-Django's cache for five minutes per (country, currency), as MAG caches its pre-check; a failed
-fetch hides Tamara for a minute (MAG hides it for 15 after a transport error), so a Tamara
-outage neither breaks nor slows down every checkout page.
+Django's cache for five minutes per (country, currency), as Tamara's Magento plugin caches its
+pre-check (tamara-solution/magento, ``Helper/AbstractData.php``); a failed fetch hides Tamara
+for a minute (that plugin hides it for 15 after a transport error:
+``Model/Adapter/TamaraAdapter.php``), so a Tamara outage neither breaks nor slows down every
+checkout page.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from ..client import get_client
 from ..exceptions import TamaraError
 from ..money import CURRENCY_COUNTRIES, Money, MoneyError
 
@@ -74,11 +77,7 @@ def _cache_key(*parts: Any) -> str:
 
 
 def _client(client: Any) -> Any:
-    if client is not None:
-        return client
-    from ..client import get_client
-
-    return get_client()
+    return client if client is not None else get_client()
 
 
 def payment_limits(country: str, currency: str, *, client: Any = None) -> list[PaymentLimit] | None:
@@ -103,7 +102,9 @@ def payment_limits(country: str, currency: str, *, client: Any = None) -> list[P
             if low is not None and high is not None and low.currency == high.currency == currency:
                 cached.append((str(entry.get("name") or ""), str(low.amount), str(high.amount)))
         cache.set(key, cached, LIMITS_TTL)
-    return [PaymentLimit(name, Money(Decimal(low), currency), Money(Decimal(high), currency)) for name, low, high in cached]
+    return [
+        PaymentLimit(name, Money(Decimal(low), currency), Money(Decimal(high), currency)) for name, low, high in cached
+    ]
 
 
 def _pre_check(amount: Money, country: str, phone_number: str, client: Any) -> bool | None:
@@ -141,8 +142,10 @@ def is_available(
     """
     expected = CURRENCY_COUNTRIES.get(amount.currency)
     if expected != country_code:
-        return Availability(False, _("%(currency)s is not accepted in %(country)s.") % {
-            "currency": amount.currency, "country": country_code})
+        return Availability(
+            False,
+            _("%(currency)s is not accepted in %(country)s.") % {"currency": amount.currency, "country": country_code},
+        )
     if is_item_excluded is not None:
         for item in items or ():
             if is_item_excluded(item):
@@ -151,13 +154,19 @@ def is_available(
     if limits is None:
         return Availability(False, _("Tamara's limits could not be fetched."))
     if not limits:
-        return Availability(False, _("Tamara offers no payment type for %(country)s in %(currency)s.") % {
-            "country": country_code, "currency": amount.currency})
+        return Availability(
+            False,
+            _("Tamara offers no payment type for %(country)s in %(currency)s.")
+            % {"country": country_code, "currency": amount.currency},
+        )
     if not any(limit.covers(amount) for limit in limits):
         low = min(limit.min_limit for limit in limits)
         high = max(limit.max_limit for limit in limits)
-        return Availability(False, _("%(amount)s is outside Tamara's limits (%(low)s to %(high)s).") % {
-            "amount": amount, "low": low, "high": high})
+        return Availability(
+            False,
+            _("%(amount)s is outside Tamara's limits (%(low)s to %(high)s).")
+            % {"amount": amount, "low": low, "high": high},
+        )
     if phone_number:
         answer = _pre_check(amount, country_code, phone_number, client)
         if answer is False:

@@ -14,13 +14,14 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..money import Money, MoneyError, UnknownCurrency, exponent_for, parse_amount
+from ..wire import format_dmy, json_number, parse_dmy
 
 __all__ = [
     "ISO_3166_ALPHA2",
@@ -85,7 +86,7 @@ class MoneyField(serializers.Field):
                 errors["currency"] = [str(_("Expected a three-letter currency code."))]
             if errors:
                 raise serializers.ValidationError(errors)
-            currency = currency.strip().upper()
+            currency = cast(str, currency).strip().upper()  # checked to be a str just above
             try:
                 exponent_for(currency)
             except UnknownCurrency as exc:
@@ -116,8 +117,7 @@ class NumberField(serializers.Field):
             self.fail("invalid")
 
     def to_representation(self, value: Any) -> float | int:
-        number = parse_amount(value)
-        return int(number) if number == number.to_integral_value() and number.as_tuple().exponent >= 0 else float(number)
+        return json_number(parse_amount(value))
 
 
 class DdMmYyyyDateField(serializers.Field):
@@ -130,7 +130,8 @@ class DdMmYyyyDateField(serializers.Field):
     default_error_messages = {
         "invalid": _("Date has wrong format. Use dd-mm-yyyy (ISO yyyy-mm-dd is also accepted)."),
     }
-    _DMY = re.compile(r"^(\d{2})-(\d{2})-(\d{4})$")
+    #: Two-digit day and month, as the tables write them (``parse_dmy`` alone also takes ``1-2-2024``).
+    _DMY = re.compile(r"^\d{2}-\d{2}-\d{4}$")
     _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
     def to_internal_value(self, data: Any) -> dt.date:
@@ -141,8 +142,8 @@ class DdMmYyyyDateField(serializers.Field):
         if isinstance(data, str):
             text = data.strip()
             try:
-                if m := self._DMY.match(text):
-                    return dt.date(int(m[3]), int(m[2]), int(m[1]))
+                if self._DMY.match(text):
+                    return parse_dmy(text)
                 if m := self._ISO.match(text):
                     return dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:  # 31-02-2024: the shape is right, the day is not
@@ -152,7 +153,7 @@ class DdMmYyyyDateField(serializers.Field):
     def to_representation(self, value: Any) -> str:
         if isinstance(value, str):
             value = self.to_internal_value(value)
-        return value.strftime("%d-%m-%Y")
+        return format_dmy(value)
 
 
 class LenientBooleanField(serializers.BooleanField):
@@ -162,8 +163,9 @@ class LenientBooleanField(serializers.BooleanField):
     form, so only the spellings a JSON author plausibly means are accepted here.
     """
 
-    TRUE_VALUES = {True, 1, "true", "1"}
-    FALSE_VALUES = {False, 0, "false", "0"}
+    #: ``1`` and ``0`` are found too: they equal ``True`` and ``False``.
+    TRUE_VALUES = {True, "true", "1"}
+    FALSE_VALUES = {False, "false", "0"}
     NULL_VALUES = {None, "null"}
 
     def to_internal_value(self, data: Any) -> bool:

@@ -1,4 +1,5 @@
-"""The marketplace vertical (seed 002): products of many vendors, each sale tied to a sub-merchant."""
+"""The marketplace vertical (Tamara's marketplace payload table): products of many vendors, each
+sale tied to a sub-merchant."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from .base import CheckoutBuilder, pick
+from .base import CheckoutBuilder
 from .fields import DdMmYyyyDateField, IdField
-from .serializers import VerticalCheckoutSerializer, VerticalRiskAssessmentSerializer
+from .payload_parts import VerticalRiskAssessmentSerializer
+from .payload_rules import VerticalCheckoutSerializer
+from .shop_order import pick
 
 __all__ = ["MarketplaceCheckoutSerializer", "MarketplaceCheckoutBuilder", "SUB_MERCHANT_KEYS"]
 

@@ -1,4 +1,4 @@
-"""The telecom vertical (seed 003): plans, devices, add-ons and bill payments."""
+"""The telecom vertical (Tamara's telecom payload table): plans, devices, add-ons and bill payments."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from .base import CheckoutBuilder
-from .serializers import VerticalCheckoutSerializer, VerticalRiskAssessmentSerializer
+from .payload_parts import VerticalRiskAssessmentSerializer
+from .payload_rules import VerticalCheckoutSerializer
 
 __all__ = ["TelecomCheckoutSerializer", "TelecomCheckoutBuilder"]
 

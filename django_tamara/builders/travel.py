@@ -1,4 +1,5 @@
-"""The travel-booking vertical (seed 004): flights and OTA bookings, with ``travel_data``."""
+"""The travel-booking vertical (Tamara's travel-booking payload table): flights and OTA bookings,
+with ``travel_data``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from .base import CheckoutBuilder, pick
+from .base import CheckoutBuilder
 from .fields import (
     DdMmYyyyDateField,
     IataCodeField,
@@ -15,11 +16,10 @@ from .fields import (
     LenientChoiceField,
     StrictIntegerField,
 )
-from .serializers import (
-    PayloadSerializer,
-    VerticalCheckoutSerializer,
-    VerticalRiskAssessmentSerializer,
-)
+from .payload_objects import PayloadSerializer
+from .payload_parts import VerticalRiskAssessmentSerializer
+from .payload_rules import VerticalCheckoutSerializer
+from .shop_order import pick
 
 __all__ = [
     "TRAVEL_TYPES",
@@ -56,7 +56,9 @@ class TravelDataSerializer(PayloadSerializer):
     origin = IataCodeField()
     destination = IataCodeField()
     travel_type = LenientChoiceField(TRAVEL_TYPES)
-    trip_type = LenientChoiceField(TRIP_TYPES, aliases={None: "Null", "round trip": "Return", "multi city": "MultipleDestination"})
+    trip_type = LenientChoiceField(
+        TRIP_TYPES, aliases={None: "Null", "round trip": "Return", "multi city": "MultipleDestination"}
+    )
     class_ = LenientChoiceField(TRAVEL_CLASSES, aliases={"premium economy": "Premium", "first class": "First"})
     number_of_passengers = StrictIntegerField(min_value=1)
     travel_date = DdMmYyyyDateField()

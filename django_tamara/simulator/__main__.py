@@ -35,8 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     options = vars(build_parser().parse_args(argv))
-    simulator = simulator_from(options, api_token=options["api_token"],
-                               notification_token=options["notification_token"])
+    simulator = simulator_from(
+        options, api_token=options["api_token"], notification_token=options["notification_token"]
+    )
     try:
         simulator.start()
     except OSError as exc:

@@ -1,17 +1,18 @@
-"""The merchant API endpoints (tamara-api.md §2): thin adapters from HTTP to :class:`~.state.Store`.
+"""The merchant API endpoints: thin adapters from HTTP to :class:`~.state.Store`.
 
-Each function takes the simulator and the request and returns a :class:`~.server.Response`;
-all rules live in ``state.py``, ``validation.py`` and ``limits.py``.
+Each function takes the simulator and the request and returns a :class:`~.http_messages.Response`;
+all rules live in the ``Store``'s modules, ``validation.py`` and ``limits.py``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .body_fields import parse_money, require_object
 from .errors import SimulatorError
-from .server import Request, Response
+from .http_messages import Request, Response
 from .money import Money, MoneyError
-from .validation import is_decline_phone, parse_money, phone_is_plausible, require_object
+from .phone_numbers import is_decline_phone, phone_is_plausible
 
 if TYPE_CHECKING:
     from .core import Simulator
@@ -21,8 +22,8 @@ __all__ = ["ROUTES"]
 
 def _answer(sim: Simulator, result: tuple[dict[str, Any], list[Any]], order_id: str | None = None) -> Response:
     answer, events = result
-    # A field without a value is left out, not sent as null: the seed schemas allow no null
-    # (Tamara Orders API OpenAPI 3.0.3, AuthoriseResponse.capture_id; issue #13).
+    # A field without a value is left out, not sent as null: the schemas copied into tests/schemas/
+    # allow no null (Tamara Orders API OpenAPI 3.0.3, AuthoriseResponse.capture_id; issue #13).
     answer = {k: v for k, v in answer.items() if v is not None}
     return Response.json(
         answer,
@@ -49,13 +50,22 @@ def payment_types(sim: Simulator, req: Request) -> Response:
         try:
             order_value = Money.parse(raw_value, currency or "SAR", strict=True).amount
         except MoneyError:
-            raise SimulatorError(400, f"order_value {raw_value!r} is not an amount", "order_value_invalid", {"field": "order_value"}) from None
+            raise SimulatorError(
+                400, f"order_value {raw_value!r} is not an amount", "order_value_invalid", {"field": "order_value"}
+            ) from None
         if order_value <= 0:
-            raise SimulatorError(400, "order_value must be greater than zero", "order_value_invalid", {"field": "order_value"})
+            raise SimulatorError(
+                400, "order_value must be greater than zero", "order_value_invalid", {"field": "order_value"}
+            )
     phone = (req.query.get("phone") or "").strip()
     if phone:
         if not phone_is_plausible(phone, country.upper()):
-            raise SimulatorError(400, f"phone {phone!r} is not a valid phone number for {country}", "invalid_phone_number", {"field": "phone"})
+            raise SimulatorError(
+                400,
+                f"phone {phone!r} is not a valid phone number for {country}",
+                "invalid_phone_number",
+                {"field": "phone"},
+            )
         if is_decline_phone(phone):
             return Response.json([])  # the sandbox's declined customer has no options
     return Response.json(sim.limits.payment_types(currency, order_value))
@@ -110,7 +120,7 @@ def get_order_by_reference(sim: Simulator, req: Request) -> Response:
 
 
 def authorise(sim: Simulator, req: Request) -> Response:
-    req.json()  # optional (the SDK sends {order_id}), but it must be JSON when present
+    req.json()  # optional (some clients send {order_id}), but it must be JSON when present
     return _answer(sim, sim.store.authorise(req.params["order_id"]))
 
 

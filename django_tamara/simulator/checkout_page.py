@@ -8,7 +8,7 @@ checkout offline. Everything from the order is escaped; the page loads nothing e
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from html import escape
 
 from .orders import Order, instalment_plan
@@ -83,19 +83,19 @@ def _page(lang: str, body: str) -> str:
         f'<!DOCTYPE html>\n<html lang="{lang}" dir="{direction}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(t['title'])}</title>\n<style>{_CSS}</style>\n</head>\n"
-        f'<body>\n<main>\n<h1>{escape(t["title"])}</h1>\n{body}\n'
+        f"<body>\n<main>\n<h1>{escape(t['title'])}</h1>\n{body}\n"
         f'<p class="note">{escape(t["simulator"])}</p>\n</main>\n</body>\n</html>\n'
     )
 
 
-def render_checkout(order: Order, lang: str, today: object) -> str:
+def render_checkout(order: Order, lang: str, today: date) -> str:
     """The page for ``order``; ``today`` is the simulated date the first instalment is due."""
     t = TEXT[lang]
     rows = []
     for item in order.payload.get("items") or []:
         amount = item.get("total_amount") or {}
         rows.append(
-            "<tr class=\"item\">"
+            '<tr class="item">'
             f'<td class="name">{escape(str(item.get("name", "")))}</td>'
             f'<td class="num quantity">{escape(str(item.get("quantity", "")))}</td>'
             f'<td class="num">{escape(str(amount.get("amount", "")))} {escape(str(amount.get("currency", "")))}</td>'
@@ -103,9 +103,11 @@ def render_checkout(order: Order, lang: str, today: object) -> str:
         )
     plan_rows = []
     for i, part in enumerate(instalment_plan(order.total_amount, order.plan_instalments)):
-        due = today + timedelta(days=30 * i)  # type: ignore[operator]
+        due = today + timedelta(days=30 * i)
         label = t["due_today"] if i == 0 else t["due_on"].format(date=due.strftime("%Y-%m-%d"))
-        plan_rows.append(f'<tr class="instalment"><td>{escape(label)}</td><td class="num">{escape(str(part))}</td></tr>')
+        plan_rows.append(
+            f'<tr class="instalment"><td>{escape(label)}</td><td class="num">{escape(str(part))}</td></tr>'
+        )
     base = f"/checkout/{escape(order.checkout_id)}"
     suffix = "?lang=ar" if lang == "ar" else ""
     if order.status == "new":

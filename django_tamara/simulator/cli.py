@@ -23,10 +23,11 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strict-totals",
         action="store_true",
-        help="Accept only the seeds' total rule (items + tax + shipping - discount).",
+        help="Accept only Tamara's documented total rule (items + tax + shipping - discount).",
     )
-    parser.add_argument("--public-url", default=None,
-                        help="Base URL customers' browsers use for checkout_url, if not http://HOST:PORT.")
+    parser.add_argument(
+        "--public-url", default=None, help="Base URL customers' browsers use for checkout_url, if not http://HOST:PORT."
+    )
     parser.add_argument(
         "--sweep-interval",
         type=float,
@@ -50,7 +51,10 @@ def simulator_from(options: Mapping[str, Any], *, api_token: str, notification_t
 
 
 def serving_line(simulator: Simulator, options: Mapping[str, Any]) -> str:
-    modes = [m for m, on in (("auto-authorise", options["auto_authorise"]), ("strict totals", options["strict_totals"]))
-             if on]
+    modes = [
+        m
+        for m, on in (("auto-authorise", options["auto_authorise"]), ("strict totals", options["strict_totals"]))
+        if on
+    ]
     mode = f" ({', '.join(modes)})" if modes else ""
     return f"Tamara simulator serving on {simulator.url}{mode}. Control API: {simulator.url}/simulator/"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .body_fields import require_object
 from .checkout_page import page_language, render_checkout, render_message
 from .errors import SimulatorError
+from .http_messages import Request, Response
 from .jsonutil import add_query
-from .server import Request, Response
-from .validation import require_object
 from .widget import WIDGET_JS
 
 if TYPE_CHECKING:
@@ -100,7 +100,9 @@ def clear_faults(sim: Simulator, req: Request) -> Response:
 
 def add_webhook_fault(sim: Simulator, req: Request) -> Response:
     body = _body(req)
-    sim.inject_webhook_fault(body.get("mode"), body.get("count", 1))
+    mode = body.get("mode")
+    # Anything but a known mode gets the same 400 from WebhookFaults.add; "" is not one.
+    sim.inject_webhook_fault(mode if isinstance(mode, str) else "", body.get("count", 1))
     return Response.json({"webhook_faults": sim.webhook_faults.status()}, status=201)
 
 

@@ -26,7 +26,7 @@ class FieldError:
     def to_api(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"error_code": self.error_code}
         if self.data is not None:
-            # Left out rather than null: the seeds' Error schema allows no null (issue #13).
+            # Left out rather than null: the Error schema copied into tests/schemas/ allows no null (issue #13).
             entry["data"] = {k: v for k, v in self.data.items() if v is not None}
         return entry
 

@@ -29,7 +29,7 @@ class Journal:
 
     def record(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Add an entry; ``None`` values are left out so entries stay small."""
-        entry = {"kind": kind, "time": isoformat(self._now())}
+        entry: dict[str, Any] = {"kind": kind, "time": isoformat(self._now())}
         entry.update((k, v) for k, v in fields.items() if v is not None)
         with self._lock:
             entry["seq"] = next(self._seq)

@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from .money import Money
 from .clock import isoformat
+from .money import Money
 
 __all__ = ["loads", "dumps", "jsonable", "add_query"]
 
@@ -45,7 +45,9 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [jsonable(v) for v in value]
     if isinstance(value, Decimal):
-        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+        # The exponent is a letter only for NaN and infinities, which loads() never makes.
+        exponent = value.as_tuple().exponent
+        if value == value.to_integral_value() and isinstance(exponent, int) and exponent >= 0:
             return int(value)
         return float(value)
     return value

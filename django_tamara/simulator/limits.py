@@ -1,8 +1,9 @@
 """Payment types and their limits, per currency, as the payment-types and pre-check APIs report.
 
-Tamara's limits vary per merchant, country and currency and must not be hard-coded by shops
-(tamara-api.md §8), so the simulator makes them configurable (``POST /simulator/config
-{"limits": ...}``) and checks checkout totals against the same table it reports.
+Tamara's limits vary per merchant, country and currency, and the payment-types API reports
+them so that shops need not hard-code them; the simulator therefore makes them configurable
+(``POST /simulator/config {"limits": ...}``) and checks checkout totals against the same
+table it reports.
 The defaults are SAR figures, scaled for the other currencies by their rough exchange rate.
 """
 
@@ -13,10 +14,10 @@ import threading
 from decimal import Decimal
 from typing import Any, Mapping
 
+from .errors import SimulatorError
 from .money import COUNTRY_OF as CURRENCY_COUNTRIES
 from .money import DECIMALS as CURRENCY_EXPONENTS
 from .money import Money
-from .errors import SimulatorError
 
 __all__ = ["PaymentLimits", "DEFAULT_LIMITS", "PAYMENT_LABELS"]
 

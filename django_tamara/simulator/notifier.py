@@ -43,7 +43,11 @@ TOKEN_LIFETIME = 900
 def make_token(key: str, *, iat: int | float | None = None, exp: int | float | None = None, **claims: Any) -> str:
     """A ``tamaraToken``: HS256 JWT with ``iat`` (now), ``exp`` (iat + 900) and ``iss`` ("Tamara")."""
     issued = int(time.time() if iat is None else iat)
-    payload: dict[str, Any] = {"iat": issued, "exp": int(issued + TOKEN_LIFETIME if exp is None else exp), "iss": "Tamara"}
+    payload: dict[str, Any] = {
+        "iat": issued,
+        "exp": int(issued + TOKEN_LIFETIME if exp is None else exp),
+        "iss": "Tamara",
+    }
     payload.update(claims)
     with warnings.catch_warnings():
         # Tamara chooses the key, and its notification tokens may be shorter than 32 bytes.
@@ -146,7 +150,7 @@ class Notifier:
             self._held = []
 
     def _targets(self, event: Event) -> list[tuple[str, str, dict[str, str], str | None]]:
-        targets = []
+        targets: list[tuple[str, str, dict[str, str], str | None]] = []
         if event.notification_url:
             targets.append(("notification", event.notification_url, {}, None))
         for webhook in self.webhooks_for(event.event_type):

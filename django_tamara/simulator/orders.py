@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .money import Money
-from .statuses import S, can_move
 from .clock import isoformat
 from .jsonutil import dumps
 from .jsonutil import jsonable as _jsonable
+from .money import Money
+from .statuses import S, can_move
 
 __all__ = ["Order", "derive_status", "APPROVAL_WINDOW", "AUTO_CAPTURE_AFTER", "DEFAULT_EXPIRES_IN_MINUTES"]
 
 
-#: An approved order must be authorised within 72 hours, else it expires (tamara-api.md §6).
+#: An approved order must be authorised within 72 hours, else it expires
+#: (Tamara's "Online Order Status Flow" page).
 APPROVAL_WINDOW = timedelta(hours=72)
 #: An authorised order that is not captured within 21 days is captured automatically.
 AUTO_CAPTURE_AFTER = timedelta(days=21)
@@ -41,9 +42,9 @@ def _money_or_none(value: Money | None) -> dict[str, Any] | None:
 def _present(value: Any) -> Any:
     """``value`` without the keys whose value is None, at every depth.
 
-    Both seed schemas (Tamara Orders API OpenAPI 3.0.3 and the TamaraOrder JSON Schema) type
-    every field as a string, number or object and allow no null, so a field without a value
-    is left out rather than sent as ``null`` (issue #13).
+    Both schemas copied into tests/schemas/ (Tamara Orders API OpenAPI 3.0.3 and the
+    TamaraOrder JSON Schema) type every field as a string, number or object and allow no
+    null, so a field without a value is left out rather than sent as ``null`` (issue #13).
     """
     if isinstance(value, dict):
         return {k: _present(v) for k, v in value.items() if v is not None}
@@ -165,50 +166,54 @@ class Order:
     def to_api(self) -> dict[str, Any]:
         """The order as ``GET /orders/{order_id}`` answers it (plain JSON types only)."""
         p = self.payload
-        consumer = p.get("consumer") if isinstance(p.get("consumer"), dict) else {}
+        consumer = p.get("consumer")
+        if not isinstance(consumer, dict):
+            consumer = {}
         expiry = self.deadline()
-        return _present({
-            "order_id": self.order_id,
-            "order_reference_id": self.order_reference_id,
-            "order_number": self.order_number,
-            "status": str(self.status),
-            "payment_type": self.payment_type,
-            "instalments": self.instalments,
-            "created_at": isoformat(self.created_at),
-            "order_expiry_time": isoformat(expiry),
-            "description": p.get("description"),
-            "locale": p.get("locale"),
-            "platform": p.get("platform"),
-            "is_mobile": p.get("is_mobile", False),
-            "country_code": p.get("country_code"),
-            "consumer": {
-                "first_name": consumer.get("first_name"),
-                "last_name": consumer.get("last_name"),
-                "phone_number": consumer.get("phone_number"),
-                "email": consumer.get("email"),
-                "date_of_birth": consumer.get("date_of_birth"),
-            },
-            "shipping_address": copy.deepcopy(p.get("shipping_address")),
-            "billing_address": copy.deepcopy(p.get("billing_address")),
-            "items": _jsonable(p.get("items") or []),
-            "total_amount": self.total_amount.to_api(),
-            "tax_amount": self.tax_amount.to_api(),
-            "shipping_amount": self.shipping_amount.to_api(),
-            "discount_amount": {"name": self.discount_name, "amount": self.discount_amount.to_api()},
-            "captured_amount": self.captured_amount.to_api(),
-            "refunded_amount": self.refunded_amount.to_api(),
-            "canceled_amount": self.canceled_amount.to_api(),
-            "paid_amount": self.paid_amount.to_api(),
-            "settlement_status": None,
-            "settlement_date": None,
-            "merchant_url": copy.deepcopy(self.merchant_url),
-            "risk_assessment": _jsonable(p.get("risk_assessment")),
-            "transactions": {
-                "captures": [_capture_json(c) for c in self.captures],
-                "refunds": [_refund_json(r) for r in self.refunds],
-                "cancels": [_cancel_json(c) for c in self.cancels],
-            },
-        })
+        return _present(
+            {
+                "order_id": self.order_id,
+                "order_reference_id": self.order_reference_id,
+                "order_number": self.order_number,
+                "status": str(self.status),
+                "payment_type": self.payment_type,
+                "instalments": self.instalments,
+                "created_at": isoformat(self.created_at),
+                "order_expiry_time": isoformat(expiry),
+                "description": p.get("description"),
+                "locale": p.get("locale"),
+                "platform": p.get("platform"),
+                "is_mobile": p.get("is_mobile", False),
+                "country_code": p.get("country_code"),
+                "consumer": {
+                    "first_name": consumer.get("first_name"),
+                    "last_name": consumer.get("last_name"),
+                    "phone_number": consumer.get("phone_number"),
+                    "email": consumer.get("email"),
+                    "date_of_birth": consumer.get("date_of_birth"),
+                },
+                "shipping_address": copy.deepcopy(p.get("shipping_address")),
+                "billing_address": copy.deepcopy(p.get("billing_address")),
+                "items": _jsonable(p.get("items") or []),
+                "total_amount": self.total_amount.to_api(),
+                "tax_amount": self.tax_amount.to_api(),
+                "shipping_amount": self.shipping_amount.to_api(),
+                "discount_amount": {"name": self.discount_name, "amount": self.discount_amount.to_api()},
+                "captured_amount": self.captured_amount.to_api(),
+                "refunded_amount": self.refunded_amount.to_api(),
+                "canceled_amount": self.canceled_amount.to_api(),
+                "paid_amount": self.paid_amount.to_api(),
+                "settlement_status": None,
+                "settlement_date": None,
+                "merchant_url": copy.deepcopy(self.merchant_url),
+                "risk_assessment": _jsonable(p.get("risk_assessment")),
+                "transactions": {
+                    "captures": [_capture_json(c) for c in self.captures],
+                    "refunds": [_refund_json(r) for r in self.refunds],
+                    "cancels": [_cancel_json(c) for c in self.cancels],
+                },
+            }
+        )
 
     def to_api_bytes(self) -> bytes:
         """:meth:`to_api` as JSON bytes, cached until the order changes (GET is the hot path)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .api import ROUTES as API_ROUTES
 from .control import CONTROL_ROUTES, PAGE_ROUTES
-from .server import Endpoint
+from .http_messages import Endpoint
 
 __all__ = ["Route", "Router"]
 

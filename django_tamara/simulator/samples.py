@@ -11,7 +11,13 @@ from .money import Money
 
 __all__ = ["sample_checkout_payload"]
 
-_SAMPLE_PHONES = {"SA": "+966502223333", "AE": "+971501234567", "KW": "+96550123456", "BH": "+97336123456", "OM": "+96891234567"}
+_SAMPLE_PHONES = {
+    "SA": "+966502223333",
+    "AE": "+971501234567",
+    "KW": "+96550123456",
+    "BH": "+97336123456",
+    "OM": "+96891234567",
+}
 
 
 def sample_checkout_payload(
@@ -54,10 +60,21 @@ def sample_checkout_payload(
         "shipping_amount": Money(shipping, currency).to_api(),
         "tax_amount": Money(tax, currency).to_api(),
         "items": items,
-        "consumer": {"first_name": "Mona", "last_name": "Lisa", "phone_number": _SAMPLE_PHONES[country], "email": "mona@example.com"},
+        "consumer": {
+            "first_name": "Mona",
+            "last_name": "Lisa",
+            "phone_number": _SAMPLE_PHONES[country],
+            "email": "mona@example.com",
+        },
         "shipping_address": {
-            "first_name": "Mona", "last_name": "Lisa", "line1": "3764 Al Urubah Rd", "line2": "",
-            "region": "Riyadh", "city": "Riyadh", "country_code": country, "phone_number": _SAMPLE_PHONES[country],
+            "first_name": "Mona",
+            "last_name": "Lisa",
+            "line1": "3764 Al Urubah Rd",
+            "line2": "",
+            "region": "Riyadh",
+            "city": "Riyadh",
+            "country_code": country,
+            "phone_number": _SAMPLE_PHONES[country],
         },
         "country_code": country,
         "description": "Test order",

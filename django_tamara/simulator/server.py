@@ -15,95 +15,25 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import SimulatorError
-from .events import Event
-from .jsonutil import dumps, loads
+from .http_messages import Endpoint, Headers, Request, Response
 
 if TYPE_CHECKING:
     from .core import Simulator
 
-__all__ = ["Request", "Response", "SimulatorServer", "SimulatorRequestHandler"]
+# Request, Response, Endpoint and Headers stay importable from here, where they used to live.
+__all__ = ["Request", "Response", "Endpoint", "Headers", "SimulatorServer", "SimulatorRequestHandler"]
 
 logger = logging.getLogger("django_tamara.simulator")
 
 #: Largest request body accepted (a checkout with many items is a few kB).
 MAX_BODY = 2 * 1024 * 1024
-
-_UNSET = object()
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: Any
-    raw_body: bytes
-    params: dict[str, str] = field(default_factory=dict)
-    _json: Any = _UNSET
-
-    def json(self) -> Any:
-        """The parsed body (``None`` when empty); 400 ``invalid_json`` when it is not JSON."""
-        if self._json is _UNSET:
-            if not self.raw_body.strip():
-                self._json = None
-            else:
-                try:
-                    self._json = loads(self.raw_body)
-                except (ValueError, UnicodeDecodeError):
-                    raise SimulatorError(400, "The request body is not valid JSON", "invalid_json") from None
-        return self._json
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-    #: Notifications the request caused; delivered by the handler after the order locks are released.
-    events: list[Event] = field(default_factory=list)
-    #: Deliver them before answering (customer actions) rather than right after (merchant API).
-    deliver_first: bool = False
-    #: For the journal: which order the request was about, and the error code of a refusal.
-    order_id: str | None = None
-    error_code: str | None = None
-
-    @classmethod
-    def json(cls, data: Any, status: int = 200, **kwargs: Any) -> Response:
-        return cls(status, dumps(data), **kwargs)
-
-    @classmethod
-    def error(cls, exc: SimulatorError) -> Response:
-        return cls(exc.status, dumps(exc.to_api()), headers=dict(exc.headers), error_code=exc.error_code)
-
-    @classmethod
-    def html(cls, text: str, status: int = 200) -> Response:
-        return cls(status, text.encode("utf-8"), content_type="text/html; charset=utf-8")
-
-
-Endpoint = Callable[["Simulator", Request], Response]
-
-
-class Headers(dict):
-    """Request headers with case-insensitive lookup; ``get`` like ``email.message.Message``."""
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        return dict.get(self, name.lower(), default)
-
-    def __getitem__(self, name: str) -> Any:
-        return dict.get(self, name.lower())
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and dict.__contains__(self, name.lower())
-
 
 _date_cache: tuple[int, str] = (0, "")
 
@@ -127,8 +57,10 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     #: Idle keep-alive connections are closed after this many seconds.
     timeout = 120
     server: SimulatorServer
+    #: Read by the base class's handle_one_request() before it calls parse_request().
+    raw_requestline: bytes
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - " + format, self.address_string(), *args)
 
     def parse_request(self) -> bool:
@@ -158,7 +90,8 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         else:
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
             return False
-        self.headers = headers  # type: ignore[assignment]
+        # A dict with Message's case-insensitive get(), which is all the handler reads of it.
+        self.headers = headers  # type: ignore[assignment]  # typeshed wants an email.message.Message
         connection = headers.get("connection", "").lower()
         if self.request_version == "HTTP/1.1":
             self.close_connection = "close" in connection
@@ -241,7 +174,10 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         elif fault.action == "error_429":
             response = Response.error(
                 SimulatorError(
-                    429, "Too many requests (injected)", "too_many_requests", headers={"Retry-After": str(fault.retry_after)}
+                    429,
+                    "Too many requests (injected)",
+                    "too_many_requests",
+                    headers={"Retry-After": str(fault.retry_after)},
                 )
             )
         else:
@@ -294,7 +230,8 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length)
 
     def _read_chunked(self) -> bytes:
-        chunks, total = [], 0
+        chunks: list[bytes] = []
+        total = 0
         while True:
             line = self.rfile.readline(1024)
             try:

@@ -5,7 +5,7 @@ samples carry item totals net of tax with the tax added once. Tamara's own Magen
 (``tamara-solution/magento`` ``Helper/Order.php``, see issue #13) sends each item's
 ``total_amount`` as price x quantity + tax - discount and the order total as the grand total,
 so there ``total_amount = items + shipping``. Tamara accepts both every day, so the simulator
-does too; with ``strict`` it accepts the seeds' rule only. Written for the simulator alone:
+does too; with ``strict`` it accepts the documented rule only. Written for the simulator alone:
 the app keeps its own rule (``django_tamara.amounts``), and the two may disagree.
 """
 
@@ -29,7 +29,7 @@ def _amount(value: Any, currency: str) -> Money:
 
 
 def accepted_totals(payload: Mapping[str, Any], currency: str, *, strict: bool = False) -> dict[str, Money]:
-    """The totals the payload's parts allow, by convention name (first: the seeds' rule).
+    """The totals the payload's parts allow, by convention name (first: the documented rule).
 
     Raises :class:`~.money.MoneyError` (or ``TypeError``/``KeyError``) on unreadable money.
     """

@@ -1,56 +1,34 @@
-"""Tamara's rules for request bodies, applied the way Tamara answers: 400 with error codes.
+"""Tamara's create-checkout rules, checked all at once so one answer lists every problem.
 
-Each problem becomes one ``errors[]`` entry whose ``data.field`` names the offending field
-(``items[0].sku``), and the message names it too, so a failing integration says what to fix.
-Codes documented by Tamara are used where they exist (tamara-api.md §5); the others follow
-the same ``<field>_<problem>`` pattern and are listed in docs/simulator.md.
+A merchant fixing an integration should not discover its mistakes one request at a time, so
+the presence and shape of every field is checked in one pass and each problem goes into the
+same 400. The checks that need a well-formed payload (money, totals, payment type, limits)
+follow and stop at the first problem; the consumer and the addresses are again collected.
+Body-field parsing shared with the other endpoints lives in ``body_fields.py``, the phone
+rules in ``phone_numbers.py`` and the totals rule in ``totals.py``.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Mapping
 
-from .money import COUNTRY_OF as CURRENCY_COUNTRIES
-from .money import DECIMALS as CURRENCY_EXPONENTS
-from .money import Money, MoneyError
-from .totals import accepted_totals
+from .body_fields import field_code, get_path, is_blank, missing, parse_money, require_object
 from .errors import FieldError, SimulatorError
 from .limits import PaymentLimits
+from .money import COUNTRY_OF as CURRENCY_COUNTRIES
+from .money import Money, MoneyError
 from .orders import DEFAULT_EXPIRES_IN_MINUTES
+from .phone_numbers import is_decline_phone, phone_is_plausible
+from .totals import accepted_totals
 
-__all__ = [
-    "CheckoutRequest",
-    "validate_checkout",
-    "parse_money",
-    "optional_money",
-    "required_money",
-    "parse_shipping_info",
-    "require_object",
-    "is_decline_phone",
-]
-
-#: The sandbox phone number whose approval Tamara declines (tamara-api.md §11).
-DECLINE_PHONE = "526422337"
+__all__ = ["CheckoutRequest", "PAYMENT_TYPES", "validate_checkout"]
 
 #: Payment types the simulator knows (the limits table decides which are available).
 PAYMENT_TYPES = ("PAY_BY_INSTALMENTS", "PAY_NOW", "PAY_BY_LATER", "PAY_NEXT_MONTH")
 
-_SA_PHONE = re.compile(r"^(?:\+?966|0)?5\d{8}$")
-_ANY_PHONE = re.compile(r"^\+?\d{8,15}$")
-_PHONE_NOISE = re.compile(r"[\s\-().]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-
-#: Documented codes for missing fields; the rest are ``<field>_required``.
-_MISSING_CODES = {
-    "consumer.first_name": "consumer_empty_first_name",
-    "consumer.last_name": "consumer_empty_last_name",
-    "consumer.phone_number": "consumer_empty_phone_number",
-    "items": "items_is_empty",
-}
 
 _REQUIRED_TEXT = (
     "order_reference_id",
@@ -85,81 +63,6 @@ class CheckoutRequest:
     decline_on_approve: bool
 
 
-def _code_for(path: str, problem: str) -> str:
-    return re.sub(r"\[\d+\]", "", path).replace(".", "_") + "_" + problem
-
-
-def _get(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(part)
-    return data
-
-
-def _missing(path: str) -> FieldError:
-    return FieldError(_MISSING_CODES.get(path, _code_for(path, "required")), f"{path} is required", {"field": path})
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def require_object(body: Any) -> dict[str, Any]:
-    """The JSON body as an object, or a 400 naming what arrived instead."""
-    if not isinstance(body, dict):
-        raise SimulatorError(400, "The request body must be a JSON object", "invalid_request_body")
-    return body
-
-
-def parse_money(value: Any, path: str, currency: str | None = None) -> Money:
-    """Strictly parse a Money object (no extra decimals) and, if given, check its currency."""
-    if not isinstance(value, Mapping) or "amount" not in value or "currency" not in value:
-        raise SimulatorError(
-            400, f"{path} must be an object with amount and currency", _code_for(path, "invalid"), {"field": path}
-        )
-    if not isinstance(value["currency"], str) or value["currency"] not in CURRENCY_EXPONENTS:
-        raise SimulatorError(
-            400,
-            f"{path}: currency {value['currency']!r} is not supported",
-            "currency_unsupported",
-            {"field": path},
-        )
-    try:
-        money = Money.from_api(value, strict=True)
-    except MoneyError as exc:
-        raise SimulatorError(400, f"{path}: {exc}", "invalid_amount", {"field": path}) from None
-    if money.amount < 0:
-        raise SimulatorError(400, f"{path} must not be negative", "invalid_amount", {"field": path})
-    if currency is not None and money.currency != currency:
-        raise SimulatorError(
-            400,
-            f"{path} is in {money.currency} but the order is in {currency}",
-            "total_amount_invalid_currency",
-            {"field": path},
-        )
-    return money
-
-
-def normalise_phone(phone: str) -> str:
-    return _PHONE_NOISE.sub("", phone)
-
-
-def phone_is_plausible(phone: Any, country: str | None) -> bool:
-    """Digits with an optional +, 8 to 15 of them; Saudi mobiles as 5XXXXXXXX, 05…, 9665…, +9665…."""
-    if not isinstance(phone, str):
-        return False
-    number = normalise_phone(phone)
-    if country == "SA":
-        return bool(_SA_PHONE.match(number))
-    return bool(_ANY_PHONE.match(number))
-
-
-def is_decline_phone(phone: Any) -> bool:
-    """True for Tamara's sandbox "declined" number, in any of its spellings."""
-    return isinstance(phone, str) and re.sub(r"\D", "", phone).endswith(DECLINE_PHONE)
-
-
 def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool = False) -> CheckoutRequest:
     """Apply Tamara's create-checkout rules; raise one 400 listing every problem found."""
     payload = require_object(body)
@@ -167,21 +70,21 @@ def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool =
 
     # 1. Presence and shape of the required fields.
     for path in _REQUIRED_TEXT:
-        value = _get(payload, path)
-        if _is_blank(value):
-            errors.append(_missing(path))
+        value = get_path(payload, path)
+        if is_blank(value):
+            errors.append(missing(path))
         elif not isinstance(value, str):
-            errors.append(FieldError(_code_for(path, "invalid"), f"{path} must be a string", {"field": path}))
+            errors.append(FieldError(field_code(path, "invalid"), f"{path} must be a string", {"field": path}))
     for path in _OPTIONAL_TEXT:
-        value = _get(payload, path)
+        value = get_path(payload, path)
         if value is not None and not isinstance(value, str):
-            errors.append(FieldError(_code_for(path, "invalid"), f"{path} must be a string", {"field": path}))
+            errors.append(FieldError(field_code(path, "invalid"), f"{path} must be a string", {"field": path}))
     for path in _REQUIRED_MONEY:
         if payload.get(path) in (None, {}):
-            errors.append(_missing(path))
+            errors.append(missing(path))
     items = payload.get("items")
     if not isinstance(items, list) or not items:
-        errors.append(_missing("items"))
+        errors.append(missing("items"))
         items = []
     for i, item in enumerate(items):
         where = f"items[{i}]"
@@ -189,29 +92,33 @@ def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool =
             errors.append(FieldError("items_invalid", f"{where} must be an object", {"field": where}))
             continue
         for key in _ITEM_TEXT:
-            if _is_blank(item.get(key)):
-                errors.append(_missing(f"{where}.{key}"))
+            if is_blank(item.get(key)):
+                errors.append(missing(f"{where}.{key}"))
         if item.get("total_amount") in (None, {}):
-            errors.append(_missing(f"{where}.total_amount"))
+            errors.append(missing(f"{where}.total_amount"))
         quantity = item.get("quantity")
         if quantity is None:
-            errors.append(_missing(f"{where}.quantity"))
+            errors.append(missing(f"{where}.quantity"))
         elif isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             errors.append(
-                FieldError("items_invalid_quantity", f"{where}.quantity must be a positive integer", {"field": f"{where}.quantity"})
+                FieldError(
+                    "items_invalid_quantity",
+                    f"{where}.quantity must be a positive integer",
+                    {"field": f"{where}.quantity"},
+                )
             )
         for key in ("name", "sku"):
             value = item.get(key)
             if isinstance(value, str) and len(value) > _MAX_LENGTH[key]:
                 errors.append(
                     FieldError(
-                        _code_for(f"items.{key}", "too_long"),
+                        field_code(f"items.{key}", "too_long"),
                         f"{where}.{key} is longer than {_MAX_LENGTH[key]} characters",
                         {"field": f"{where}.{key}"},
                     )
                 )
     for key in ("success", "failure", "cancel", "notification"):
-        url = _get(payload, f"merchant_url.{key}")
+        url = get_path(payload, f"merchant_url.{key}")
         if isinstance(url, str) and url and not url.startswith(("http://", "https://")):
             errors.append(
                 FieldError(
@@ -245,7 +152,9 @@ def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool =
     discount_name, discount_amount = "", Money.zero(currency)
     if discount not in (None, {}):
         if not isinstance(discount, Mapping):
-            raise SimulatorError(400, "discount must be an object with name and amount", "discount_invalid", {"field": "discount"})
+            raise SimulatorError(
+                400, "discount must be an object with name and amount", "discount_invalid", {"field": "discount"}
+            )
         discount_name = str(discount.get("name") or "")
         if discount.get("amount") not in (None, {}):
             discount_amount = parse_money(discount["amount"], "discount.amount", currency)
@@ -254,7 +163,9 @@ def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool =
     try:
         accepted = accepted_totals(payload, currency, strict=strict_totals)
     except (MoneyError, KeyError, TypeError, AttributeError) as exc:
-        raise SimulatorError(400, f"total_amount cannot be checked: {exc}", "total_amount_invalid", {"field": "total_amount"}) from None
+        raise SimulatorError(
+            400, f"total_amount cannot be checked: {exc}", "total_amount_invalid", {"field": "total_amount"}
+        ) from None
     if total not in accepted.values():
         figures = " or ".join(f"{rule} = {value}" for rule, value in accepted.items())
         expected = next(iter(accepted.values()))
@@ -268,16 +179,25 @@ def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool =
     # 4. Payment type, instalments, expiry and limits.
     payment_type = payload.get("payment_type") or "PAY_BY_INSTALMENTS"
     if payment_type not in PAYMENT_TYPES:
-        raise SimulatorError(400, f"payment_type {payment_type!r} is not supported", "payment_type_invalid", {"field": "payment_type"})
+        raise SimulatorError(
+            400, f"payment_type {payment_type!r} is not supported", "payment_type_invalid", {"field": "payment_type"}
+        )
     instalments = payload.get("instalments")
-    if instalments is not None and (isinstance(instalments, bool) or not isinstance(instalments, int) or instalments < 1):
-        raise SimulatorError(400, "instalments must be a positive integer", "instalments_invalid", {"field": "instalments"})
+    if instalments is not None and (
+        isinstance(instalments, bool) or not isinstance(instalments, int) or instalments < 1
+    ):
+        raise SimulatorError(
+            400, "instalments must be a positive integer", "instalments_invalid", {"field": "instalments"}
+        )
     expires = payload.get("expires_in_minutes")
     if expires is None:
         expires = DEFAULT_EXPIRES_IN_MINUTES
     elif isinstance(expires, bool) or not isinstance(expires, int) or expires < 1:
         raise SimulatorError(
-            400, "expires_in_minutes must be a positive integer", "expires_in_minutes_invalid", {"field": "expires_in_minutes"}
+            400,
+            "expires_in_minutes must be a positive integer",
+            "expires_in_minutes_invalid",
+            {"field": "expires_in_minutes"},
         )
     limits.check(total, payment_type, instalments)
 
@@ -295,8 +215,12 @@ def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool =
             )
         )
     email = consumer.get("email")
-    if not _is_blank(email) and (not isinstance(email, str) or len(email) > 128 or not _EMAIL.match(email)):
-        errors.append(FieldError("consumer_invalid_email", "consumer.email is not a valid e-mail address", {"field": "consumer.email"}))
+    if not is_blank(email) and (not isinstance(email, str) or len(email) > 128 or not _EMAIL.match(email)):
+        errors.append(
+            FieldError(
+                "consumer_invalid_email", "consumer.email is not a valid e-mail address", {"field": "consumer.email"}
+            )
+        )
     for kind in ("shipping_address", "billing_address"):
         address = payload.get(kind)
         if not isinstance(address, Mapping):
@@ -304,12 +228,21 @@ def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool =
         phone = address.get("phone_number")
         address_country = address.get("country_code")
         address_country = address_country.upper() if isinstance(address_country, str) and address_country else country
-        if not _is_blank(phone) and not phone_is_plausible(phone, address_country):
+        if not is_blank(phone) and not phone_is_plausible(phone, address_country):
             errors.append(
-                FieldError(f"{kind}_invalid_phone_number", f"{kind}.phone_number is not a valid phone number", {"field": f"{kind}.phone_number"})
+                FieldError(
+                    f"{kind}_invalid_phone_number",
+                    f"{kind}.phone_number is not a valid phone number",
+                    {"field": f"{kind}.phone_number"},
+                )
             )
         code = address.get("country_code")
-        if kind == "shipping_address" and isinstance(code, str) and code and code.upper() not in CURRENCY_COUNTRIES.values():
+        if (
+            kind == "shipping_address"
+            and isinstance(code, str)
+            and code
+            and code.upper() not in CURRENCY_COUNTRIES.values()
+        ):
             errors.append(
                 FieldError(
                     "not_supported_delivery_country",
@@ -332,44 +265,3 @@ def validate_checkout(body: Any, limits: PaymentLimits, *, strict_totals: bool =
         expires_in_minutes=expires,
         decline_on_approve=is_decline_phone(consumer["phone_number"]),
     )
-
-
-def parse_shipping_info(value: Any) -> dict[str, Any]:
-    """A capture's ``shipping_info``: ``shipped_at`` (ISO-8601) and ``shipping_company`` required."""
-    if not isinstance(value, Mapping):
-        raise SimulatorError(400, "shipping_info is required", "shipping_info_required", {"field": "shipping_info"})
-    errors = [_missing(f"shipping_info.{key}") for key in ("shipped_at", "shipping_company") if _is_blank(value.get(key))]
-    if errors:
-        raise SimulatorError.from_fields(errors)
-    shipped_at = value["shipped_at"]
-    try:
-        datetime.fromisoformat(str(shipped_at).replace("Z", "+00:00"))
-    except ValueError:
-        raise SimulatorError(
-            400, "shipping_info.shipped_at must be an ISO-8601 date-time", "shipping_info_shipped_at_invalid",
-            {"field": "shipping_info.shipped_at"},
-        ) from None
-    return dict(value)
-
-
-def optional_money(body: Mapping[str, Any], key: str, currency: str) -> Money | None:
-    return parse_money(body[key], key, currency) if body.get(key) not in (None, {}) else None
-
-
-def required_money(body: Mapping[str, Any], key: str, currency: str) -> Money:
-    if body.get(key) in (None, {}):
-        raise SimulatorError.from_fields([_missing(key)])
-    return parse_money(body[key], key, currency)
-
-
-def new_id() -> str:
-    """A fresh Tamara-style id (a UUID4 string)."""
-    return str(uuid.uuid4())
-
-
-def required_text(body: dict[str, Any], key: str) -> str:
-    """``body[key]`` as a non-blank string, or a 400 naming the field."""
-    value = body.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise SimulatorError(400, f"{key} is required", f"{key}_required", {"field": key})
-    return value

@@ -11,13 +11,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from .body_fields import require_object, required_text
 from .errors import SimulatorError, not_found
 from .events import REGISTRABLE_EVENTS
-from .validation import new_id, require_object, required_text
+from .ids import new_id
 
 __all__ = ["WebhookRegistry"]
-
-
 
 
 class WebhookRegistry:
@@ -35,14 +34,18 @@ class WebhookRegistry:
         body = require_object(body)
         url = required_text(body, "url")
         if not url.startswith(("http://", "https://")) or len(url) > 255:
-            raise SimulatorError(400, "url must be an http(s) URL of at most 255 characters", "url_invalid", {"field": "url"})
+            raise SimulatorError(
+                400, "url must be an http(s) URL of at most 255 characters", "url_invalid", {"field": "url"}
+            )
         events = body.get("events") or []
         if not isinstance(events, list) or any(e not in REGISTRABLE_EVENTS for e in events):
             raise SimulatorError(
                 400, f"events must be a list of: {', '.join(REGISTRABLE_EVENTS)}", "events_invalid", {"field": "events"}
             )
         headers = body.get("headers") or {}
-        if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
             raise SimulatorError(400, "headers must be an object of strings", "headers_invalid", {"field": "headers"})
         return {"url": url, "events": list(events), "headers": dict(headers), "type": body.get("type") or "order"}
 
@@ -80,7 +83,9 @@ class WebhookRegistry:
         fields = self._fields(body)
         given = body.get("webhook_id")
         if given not in (None, webhook_id):
-            raise SimulatorError(400, "webhook_id in the body does not match the path", "webhook_id_mismatch", {"field": "webhook_id"})
+            raise SimulatorError(
+                400, "webhook_id in the body does not match the path", "webhook_id_mismatch", {"field": "webhook_id"}
+            )
         with self._lock:
             if webhook_id not in self._hooks:
                 raise not_found("Webhook")

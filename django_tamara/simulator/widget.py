@@ -18,8 +18,7 @@ __all__ = ["WIDGET_JS"]
 
 _COUNTRY_CURRENCY = dict(CURRENCY_OF)
 
-WIDGET_JS = (
-    """(function () {
+WIDGET_JS = """(function () {
   "use strict";
   var CURRENCIES = %s;
   var DECIMALS = %s;
@@ -49,6 +48,4 @@ WIDGET_JS = (
     refresh: function () { document.querySelectorAll("tamara-widget").forEach(render); }
   };
 })();
-"""
-    % (json.dumps(_COUNTRY_CURRENCY), json.dumps(CURRENCY_EXPONENTS))
-)
+""" % (json.dumps(_COUNTRY_CURRENCY), json.dumps(CURRENCY_EXPONENTS))

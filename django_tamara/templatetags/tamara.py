@@ -3,9 +3,10 @@
 The widget is a custom element, ``<tamara-widget type="tamara-summary" amount="..."
 inline-type="N">``, rendered by Tamara's script, which reads a global
 ``window.tamaraWidgetConfig = {lang, country, publicKey}`` set *before* the script loads
-(tamara-api.md §10). The tag writes the element each time it is used, and the configuration
-and the ``<script>`` once per page, however many widgets (and included templates) the page
-has: a second copy of the script would define the element twice.
+(as Tamara's Magento plugin does: tamara-solution/magento, branch v23,
+``view/frontend/templates/popup.phtml``). The tag writes the element each time it is used,
+and the configuration and the ``<script>`` once per page, however many widgets (and included
+templates) the page has: a second copy of the script would define the element twice.
 
 The amount is money on a page that a customer's input may reach, so it is parsed as a number
 and written quantised to the currency's places, never copied as given; anything that is not
@@ -81,7 +82,7 @@ def _script_once(context: Context, lang: str | None) -> SafeString:
     layer for every template (an ``{% include %}`` too), but the bottom one belongs to the
     page's whole render, and ``Context.new()`` (``include ... only``) shares it as well.
     """
-    page_state = context.render_context.dicts[0]
+    page_state: dict[Any, Any] = context.render_context.dicts[0]
     if page_state.get(_EMITTED):
         return mark_safe("")
     page_state[_EMITTED] = True
@@ -98,7 +99,7 @@ def tamara_widget(
     context: Context,
     amount: Any,
     inline_type: int | str = 2,
-    type: str = "tamara-summary",  # noqa: A002 - the widget's own attribute name
+    type: str = "tamara-summary",  # the widget's own attribute name, shadowing the builtin on purpose
     currency: str | None = None,
     lang: str | None = None,
 ) -> SafeString:
@@ -119,7 +120,5 @@ def tamara_widget(
         inline = int(inline_type)
     except (TypeError, ValueError):
         inline = 2
-    element = format_html(
-        '<tamara-widget type="{}" amount="{}" inline-type="{}"></tamara-widget>', type, value, inline
-    )
+    element = format_html('<tamara-widget type="{}" amount="{}" inline-type="{}"></tamara-widget>', type, value, inline)
     return _script_once(context, lang) + element

@@ -42,8 +42,16 @@ class OrderEventInline(admin.TabularInline):
 
 @admin.register(ShopOrder)
 class ShopOrderAdmin(admin.ModelAdmin):
-    list_display = ["reference", "created", "vertical", "status", "first_name", "last_name", "captured_amount",
-                    "refunded_amount"]
+    list_display = [
+        "reference",
+        "created",
+        "vertical",
+        "status",
+        "first_name",
+        "last_name",
+        "captured_amount",
+        "refunded_amount",
+    ]
     list_filter = ["status", "vertical"]
     search_fields = ["reference", "phone_number", "email", "last_name"]
     readonly_fields = ["reference", "status", "captured_amount", "refunded_amount", "tamara_link", "created", "updated"]

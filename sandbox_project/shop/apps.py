@@ -9,4 +9,4 @@ class ShopConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the receivers of django-tamara's signals (importing is the connection).
-        from . import receivers  # noqa: F401
+        from . import receivers  # noqa: F401  importing connects the signal receivers

@@ -47,9 +47,11 @@ class Basket:
     def __init__(self, request: HttpRequest) -> None:
         self.session = request.session
         raw: Any = self.session.get(SESSION_KEY) or {}
-        self._quantities: dict[str, int] = {
-            str(k): int(v) for k, v in raw.items() if str(k).isdigit() and isinstance(v, int) and v > 0
-        } if isinstance(raw, dict) else {}
+        self._quantities: dict[str, int] = (
+            {str(k): int(v) for k, v in raw.items() if str(k).isdigit() and isinstance(v, int) and v > 0}
+            if isinstance(raw, dict)
+            else {}
+        )
 
     def add(self, product: Product, quantity: int = 1) -> None:
         key = str(product.pk)

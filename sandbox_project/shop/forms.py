@@ -9,7 +9,7 @@ from django import forms
 
 from .models import ShopOrder
 
-#: A customer who gets through the simulator (and Tamara's sandbox: tamara-api.md §11).
+#: A customer who gets through the simulator (and Tamara's sandbox: its "KSA Testing Guide" page).
 #: The phone 526422337 is declined even when "approve" is pressed.
 DEMO_CUSTOMER = {
     "first_name": "Nora",
@@ -32,7 +32,9 @@ TRIP_TYPES = [("OneWay", "One way"), ("Return", "Return"), ("MultipleDestination
 
 class CheckoutForm(forms.Form):
     vertical = forms.ChoiceField(
-        choices=ShopOrder.Vertical.choices, widget=forms.RadioSelect, initial=ShopOrder.Vertical.SHOP,
+        choices=ShopOrder.Vertical.choices,
+        widget=forms.RadioSelect,
+        initial=ShopOrder.Vertical.SHOP,
         label="Check out as",
     )
     first_name = forms.CharField(max_length=255)

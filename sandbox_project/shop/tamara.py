@@ -83,8 +83,8 @@ class ShopOrderHooks:
             "quantity": line.quantity,
             "unit_price": line.unit_price,
         }
-        if self.request is not None:  # type: ignore[attr-defined]
-            item["item_url"] = self.absolute_url(line.product.get_absolute_url())  # type: ignore[attr-defined]
+        if self.request is not None:  # type: ignore[attr-defined]  # mixed into a CheckoutBuilder
+            item["item_url"] = self.absolute_url(line.product.get_absolute_url())  # type: ignore[attr-defined]  # as above
         return item
 
     def get_consumer(self, order: ShopOrder) -> dict[str, Any]:

@@ -54,10 +54,17 @@ def basket(request: HttpRequest) -> HttpResponse:
     items_total = sum((line.total for line in lines), Decimal("0"))
     shipping = shipping_for(lines)
     recent = ShopOrder.objects.filter(reference__in=request.session.get(SESSION_ORDERS, [])[:5])
-    return page(request, "basket.html", {
-        "lines": lines, "items_total": items_total, "shipping": shipping, "total": items_total + shipping,
-        "recent_orders": recent,
-    })
+    return page(
+        request,
+        "basket.html",
+        {
+            "lines": lines,
+            "items_total": items_total,
+            "shipping": shipping,
+            "total": items_total + shipping,
+            "recent_orders": recent,
+        },
+    )
 
 
 def _quantity(request: HttpRequest, default: int) -> int:
@@ -91,14 +98,25 @@ def _place_order(form: CheckoutForm, lines: list[BasketLine], shipping: Any) -> 
     with transaction.atomic():
         order = ShopOrder.objects.create(
             vertical=data["vertical"],
-            first_name=data["first_name"], last_name=data["last_name"],
-            phone_number=data["phone_number"], email=data.get("email") or "",
-            line1=data["line1"], city=data["city"], region=data["region"],
-            shipping_amount=shipping, vertical_data=form.vertical_data(),
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone_number=data["phone_number"],
+            email=data.get("email") or "",
+            line1=data["line1"],
+            city=data["city"],
+            region=data["region"],
+            shipping_amount=shipping,
+            vertical_data=form.vertical_data(),
         )
         OrderLine.objects.bulk_create(
-            OrderLine(order=order, product=line.product, name=line.product.name, sku=line.product.sku,
-                      quantity=line.quantity, unit_price=line.product.price)
+            OrderLine(
+                order=order,
+                product=line.product,
+                name=line.product.name,
+                sku=line.product.sku,
+                quantity=line.quantity,
+                unit_price=line.product.price,
+            )
             for line in lines
         )
         OrderEvent.objects.create(order=order, status=order.status, message="Order placed; paying with Tamara.")
@@ -143,10 +161,19 @@ def checkout(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_ORDERS] = [order.reference, *request.session.get(SESSION_ORDERS, [])][:20]
             return result.redirect()
     items_total = sum((line.total for line in lines), Decimal("0"))
-    return page(request, "checkout.html", {
-        "form": form, "lines": lines, "items_total": items_total, "shipping": shipping,
-        "total": items_total + shipping, "problems": problems,
-    }, status=400 if problems else 200)
+    return page(
+        request,
+        "checkout.html",
+        {
+            "form": form,
+            "lines": lines,
+            "items_total": items_total,
+            "shipping": shipping,
+            "total": items_total + shipping,
+            "problems": problems,
+        },
+        status=400 if problems else 200,
+    )
 
 
 def _admin_url(order: ShopOrder) -> str | None:
@@ -164,10 +191,17 @@ def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The order as the shop sees it. The reference is random (models.new_reference), so
     knowing it is what gives access, as with a tracking link."""
     order = get_object_or_404(ShopOrder, reference=reference)
-    return page(request, "order_detail.html", {
-        "order": order, "lines": order.lines.all(), "events": order.events.all(), "tamara": order.tamara_order,
-        "admin_url": _admin_url(order) if request.user.is_staff else None,
-    })
+    return page(
+        request,
+        "order_detail.html",
+        {
+            "order": order,
+            "lines": order.lines.all(),
+            "events": order.events.all(),
+            "tamara": order.tamara_order,
+            "admin_url": _admin_url(order) if request.user.is_staff else None,
+        },
+    )
 
 
 @require_GET
@@ -175,14 +209,16 @@ def order_status(request: HttpRequest, reference: str) -> JsonResponse:
     """What the order page polls to reload itself when a webhook has moved the order."""
     order = get_object_or_404(ShopOrder, reference=reference)
     tamara = order.tamara_order
-    return JsonResponse({
-        "reference": order.reference,
-        "status": order.status,
-        "status_display": order.get_status_display(),
-        "tamara_status": tamara.status if tamara else None,
-        "final": order.is_final,
-        "events": order.events.count(),
-    })
+    return JsonResponse(
+        {
+            "reference": order.reference,
+            "status": order.status,
+            "status_display": order.get_status_display(),
+            "tamara_status": tamara.status if tamara else None,
+            "final": order.is_final,
+            "events": order.events.count(),
+        }
+    )
 
 
 @require_GET

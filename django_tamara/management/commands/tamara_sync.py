@@ -7,9 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_tamara import lifecycle, reconcile
-from django_tamara.conf import tamara_settings
 from django_tamara.exceptions import TamaraError
-from django_tamara.states import OrderStatus
+from django_tamara.webhooks.processing import retry_failed_events
 
 
 class Command(BaseCommand):
@@ -28,8 +27,7 @@ class Command(BaseCommand):
         if options["order"]:
             try:
                 order, result = lifecycle.sync_by_id(options["order"])
-                if order.status == OrderStatus.APPROVED and tamara_settings.AUTO_AUTHORISE:
-                    lifecycle.authorise(order)  # as for every synced order (docs/webhooks.md)
+                lifecycle.settle(order, fetch=False)  # authorise when due, as for every synced order
             except TamaraError as error:
                 raise CommandError(f"could not sync order {options['order']}: {error}") from None
             verb = "created" if result.created else ("updated" if result.changed else "unchanged")
@@ -47,8 +45,6 @@ class Command(BaseCommand):
             queryset, batch_size=options["batch_size"], concurrency=options["concurrency"], on_progress=report
         )
         if options["retry_events"]:
-            from django_tamara.tasks import retry_failed_events
-
             counts = retry_failed_events(limit=10_000)
             self.stdout.write("retried webhook events: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "none"))
         for line in progress.errors:

@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_tamara.client import get_client
 from django_tamara.exceptions import Conflict, TamaraError
-from django_tamara.webhooks import TAMARA_EVENTS
+from django_tamara.webhooks.events import TAMARA_EVENTS
 
-#: Every event of the app's one table (``webhooks.EVENTS``), ``order_updated`` included.
+#: Every event of the app's one table (``webhooks.events.EVENTS``), ``order_updated`` included.
 ALL_EVENTS = list(TAMARA_EVENTS)
 
 

@@ -1,7 +1,8 @@
-"""Map Tamara's order JSON onto the local models, idempotently.
+"""Apply Tamara's order JSON to the local models, idempotently.
 
 Every path that learns something from Tamara (a sync, a webhook's re-fetch, an admin action's
-answer) ends here, so "what Tamara says" has one translation. Applying the same JSON twice
+answer) and every checkout payload the shop sends ends here, so "what an order JSON says"
+has one translation (:func:`order_fields`). Applying the same JSON twice
 writes nothing the second time, and the :class:`SyncResult` says exactly what changed, which
 is what the lifecycle service turns into signals.
 """
@@ -17,11 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .models import Cancellation, Capture, Refund, TamaraOrder
-from .money import Money, MoneyError
-from .states import follows
+from ..models import Cancellation, Capture, LedgerRow, Refund, TamaraOrder
+from ..money import Money, MoneyError
+from ..states import follows
+from ..wire import parse_dmy, plain_json
 
-__all__ = ["SyncResult", "sync_order", "apply_order_data", "plain_json"]
+__all__ = ["SyncResult", "apply_order_data", "is_stale", "order_fields", "sync_order"]
 
 
 @dataclass
@@ -44,23 +46,8 @@ class SyncResult:
     @property
     def changed(self) -> bool:
         return bool(
-            self.created
-            or self.changed_fields
-            or self.new_captures
-            or self.new_refunds
-            or self.new_cancellations
+            self.created or self.changed_fields or self.new_captures or self.new_refunds or self.new_cancellations
         )
-
-
-def plain_json(value: Any) -> Any:
-    """Decimals (from ``parse_float=Decimal``) to JSON numbers, so JSONFields can store them."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_json(v) for v in value]
-    return value
 
 
 def _datetime(value: Any) -> dt.datetime | None:
@@ -79,7 +66,7 @@ def _date(value: Any) -> dt.date | None:
     if not value or not isinstance(value, str):
         return None
     try:
-        return parse_date(value) or dt.datetime.strptime(value, "%d-%m-%Y").date()
+        return parse_date(value) or parse_dmy(value)
     except ValueError:
         return None
 
@@ -107,7 +94,7 @@ def order_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     currency = Money.from_api(data["total_amount"]).currency
     consumer = data.get("consumer") or {}
     discount = data.get("discount_amount") or data.get("discount") or {}
-    settlement = data.get("settlement") if isinstance(data.get("settlement"), Mapping) else {}
+    settlement: Mapping[str, Any] = data["settlement"] if isinstance(data.get("settlement"), Mapping) else {}
     fields: dict[str, Any] = {
         "order_reference_id": _str(data.get("order_reference_id")),
         "order_number": _str(data.get("order_number") or data.get("order_reference_id")),
@@ -183,10 +170,14 @@ def _apply_transactions(order: TamaraOrder, data: Mapping[str, Any], result: Syn
         }
         _upsert(Refund, "refund_id", row.get("refund_id"), order, values, result.new_refunds)
     for row in _transactions(data, "cancels", "cancellations"):
-        _upsert(Cancellation, "cancel_id", row.get("cancel_id"), order, _tx_common(row, currency), result.new_cancellations)
+        _upsert(
+            Cancellation, "cancel_id", row.get("cancel_id"), order, _tx_common(row, currency), result.new_cancellations
+        )
 
 
-def _upsert(model: type, key: str, tamara_id: Any, order: TamaraOrder, values: dict[str, Any], new: list) -> None:
+def _upsert(
+    model: type[LedgerRow], key: str, tamara_id: Any, order: TamaraOrder, values: dict[str, Any], new: list[Any]
+) -> None:
     """Insert the row Tamara describes, or update the fields that changed (never duplicates)."""
     if not tamara_id:
         return

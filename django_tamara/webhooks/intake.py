@@ -1,10 +1,8 @@
-"""Receiving Tamara's notifications: verify the token, store the delivery once, answer fast.
+"""Receiving Tamara's notifications: check the token and the body, store the delivery with one
+INSERT, queue its processing, answer fast.
 
-Tamara signs a ``tamaraToken`` JWT (HS256, keyed with the notification token) and sends it as
-a query parameter, and on some channels as ``Authorization: Bearer``; a delivery is authentic
-when either verifies (the ``Authorization`` header may be the merchant's own registered one). The token proves the sender, not the body,
-so processing (``tasks.process_webhook_event``) re-fetches the order before changing anything;
-this module only decides whether a delivery is authentic and well-formed, and stores it.
+This module only decides whether a delivery is authentic (:mod:`.tokens`) and well-formed,
+and stores it; :mod:`.processing` brings the order to what Tamara has, later, from a task.
 """
 
 from __future__ import annotations
@@ -12,127 +10,33 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import uuid
 from typing import Any, Mapping
 
-import jwt
 from django.db import DatabaseError, IntegrityError, InterfaceError, transaction
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from .conf import tamara_settings
-from .models import WebhookEvent
+from .. import tasks
+from ..conf import tamara_settings
+from ..models import WebhookEvent
+from . import gate
+from .events import EVENT_TYPE, KNOWN_EVENTS
+from .tokens import InvalidToken, verify_request
 
 logger = logging.getLogger("django_tamara.webhooks")
 
 #: Headers kept with a stored delivery; everything else (Authorization, cookies) is dropped.
 KEPT_HEADERS = ("Content-Type", "Content-Length", "User-Agent", "X-Forwarded-For", "X-Request-Id")
 
-#: The one table of Tamara's webhook events and what each means (Tamara's "Webhooks" page;
-#: issue #13). Registration (``tamara_webhooks register``), intake (stored as pending), processing
-#: and the admin's event-type filter all read it; nothing else keeps a list of event names.
-EVENTS: dict[str, str] = {
-    "order_approved": "the customer approved the order at checkout; it waits to be authorised",
-    "order_declined": "Tamara declined the order (the payload may name the reason)",
-    "order_authorised": "the order is authorised: the shop may ship and capture",
-    "order_canceled": "the authorisation, or part of it, was canceled",
-    "order_updated": "the order changed after authorisation (part of it canceled, items or amounts updated)",
-    "order_captured": "a capture was made",
-    "order_refunded": "a refund was made",
-    "order_expired": "the order was not authorised in time and expired",
-}
-
-#: The event names, in the table's order (what ``tamara_webhooks register`` registers by default).
-TAMARA_EVENTS: tuple[str, ...] = tuple(EVENTS)
-
-#: Events that are processed; others (disputes, future events) are stored as ignored.
-KNOWN_EVENTS = frozenset(EVENTS)
-
-#: What an event type may be: Tamara's are lower-case words joined by underscores, and the
-#: column holds 64 characters. Anything else (upper case, spaces, NUL, a lone surrogate) is
-#: refused before it reaches the database or the admin's filters.
-EVENT_TYPE = re.compile(r"[a-z_]{1,64}")
-
 #: Answered when the database could not store a delivery: Tamara retries a 5xx.
 STORE_FAILED = "could not store the delivery; try again"
 
 
-class InvalidToken(Exception):
-    pass
-
-
 class InvalidBody(Exception):
-    pass
-
-
-def token_from_request(request: HttpRequest) -> str | None:
-    """The ``Authorization: Bearer`` token, else the ``tamaraToken`` query parameter.
-
-    Kept for callers that want one token; the view checks every candidate
-    (:func:`tokens_from_request`), since the ``Authorization`` header may be the merchant's own.
-    """
-    candidates = tokens_from_request(request)
-    return candidates[0] if candidates else None
-
-
-def tokens_from_request(request: HttpRequest) -> list[str]:
-    """Every token the delivery offers: the ``Authorization: Bearer`` token and the
-    ``tamaraToken`` query parameter, in that order, without repeats.
-
-    Tamara sends the headers a merchant registered with its webhook with each delivery, so the
-    ``Authorization`` header may be the merchant's own (Tamara's "Register Webhook URL" page
-    shows ``"headers": {"authorization": "..."}``): a header that is not a Bearer token is
-    not a candidate, and one that is a Bearer token but not Tamara's fails on its own without
-    hiding the query parameter (issue #13).
-    """
-    found: list[str] = []
-    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        found.append(token.strip())
-    query = request.GET.get("tamaraToken")
-    if query and query not in found:
-        found.append(query)
-    return found
-
-
-def verify_request(request: HttpRequest) -> dict[str, Any]:
-    """The claims of the first of the delivery's tokens that verifies, or :class:`InvalidToken`
-    (with the reason of the last failure) when none does."""
-    candidates = tokens_from_request(request)
-    if not candidates:
-        return verify_token(None)  # raises: no token (or no key configured)
-    failure: InvalidToken | None = None
-    for token in candidates:
-        try:
-            return verify_token(token)
-        except InvalidToken as reason:
-            failure = reason
-    assert failure is not None
-    raise failure
-
-
-def verify_token(token: str | None, key: str | None = None, *, leeway: float | None = None) -> dict[str, Any]:
-    """Decode ``token`` or raise :class:`InvalidToken`. HS256 only; ``exp`` and ``iat`` required.
-
-    Pinning the algorithm list refuses ``alg: none`` and algorithm-confusion tokens (RS256 with
-    the shared secret as a "public key"), whatever the token's header claims.
-    """
-    key = key if key is not None else tamara_settings.NOTIFICATION_TOKEN
-    if not token or not key:
-        raise InvalidToken("no token" if not token else "no notification token configured")
-    try:
-        return jwt.decode(
-            token,
-            key,
-            algorithms=["HS256"],
-            options={"require": ["exp", "iat"], "verify_exp": True, "verify_iat": True},
-            leeway=tamara_settings.WEBHOOK_LEEWAY if leeway is None else leeway,
-        )
-    except jwt.PyJWTError as error:
-        raise InvalidToken(type(error).__name__) from None
+    """The delivery's body is not one of Tamara's notifications (answered 400)."""
 
 
 def parse_body(raw: bytes) -> tuple[dict[str, Any], str]:
@@ -227,8 +131,9 @@ class WebhookView(View):
     http_method_names = ["post"]
 
     def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseNotAllowed:
-        return HttpResponseNotAllowed(["POST"], content=b'{"error": "method not allowed: use POST"}',
-                                      content_type="application/json")
+        return HttpResponseNotAllowed(
+            ["POST"], content=b'{"error": "method not allowed: use POST"}', content_type="application/json"
+        )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         try:
@@ -265,8 +170,6 @@ class WebhookView(View):
         not stored: the answer is a JSON 503, which Tamara retries, never Django's HTML 500.
         Once the row is stored the answer is 2xx whatever queueing does (#12).
         """
-        from .tasks import enqueue_event
-
         known = event_type in KNOWN_EVENTS
         key = dedupe_key(body)
         try:
@@ -285,9 +188,37 @@ class WebhookView(View):
                     return JsonResponse({"status": "duplicate"})
                 return error(404, f"unknown order {body['order_id']}")
         except (DatabaseError, InterfaceError) as failure:  # IntegrityError is handled above
-            logger.warning("could not store a %s delivery for order %s (%s: %s); answered 503",
-                           event_type, body["order_id"], type(failure).__name__, failure)
+            logger.warning(
+                "could not store a %s delivery for order %s (%s: %s); answered 503",
+                event_type,
+                body["order_id"],
+                type(failure).__name__,
+                failure,
+            )
             return error(503, STORE_FAILED)
         if known:
             enqueue_event(event.pk)
         return JsonResponse({"status": "received", "event": event.pk})
+
+
+def enqueue_event(event_pk: int) -> None:
+    """Queue processing once the transaction that stored the event commits.
+
+    Before commit a worker could not see the row; on rollback there is nothing to process.
+    With ``WEBHOOK_QUEUE_CACHE`` set, a burst of deliveries shares one drain task
+    (:mod:`.gate`); without it, each delivery queues its own task.
+    """
+    transaction.on_commit(lambda: _dispatch(event_pk))
+
+
+def _dispatch(event_pk: int) -> None:
+    cache = gate.gate_cache()
+    if cache is not None:
+        gate.queue_drain(cache, tasks.process_pending_events.enqueue)
+        return
+    try:
+        tasks.process_webhook_event.enqueue(event_pk)
+    except Exception as error:  # the event is stored: the retry sweep processes it
+        logger.warning(
+            "could not queue webhook event %s (%s: %s); it stays pending", event_pk, type(error).__name__, error
+        )

@@ -1,41 +1,29 @@
-"""Pytest fixtures and helpers for testing a shop against the Tamara simulator.
+"""Helpers for testing a shop against the Tamara simulator; they need no pytest.
 
-Enable them in a ``conftest.py`` or test module::
+``make_notification_token``, ``sample_checkout_payload`` and ``NotificationReceiver`` work in
+any test runner (Django's ``TestCase``, unittest, a script). The pytest fixtures are in
+``django_tamara.testing.plugin``; enable them in a ``conftest.py``::
 
-    pytest_plugins = ["django_tamara.testing"]
+    pytest_plugins = ["django_tamara.testing.plugin"]
 
-    def test_checkout(tamara_simulator, client):
-        ...  # settings.TAMARA points at the simulator; approve with tamara_simulator.approve(id)
-
-``tamara_simulator_server`` is one running simulator for the whole session (starting a
-server per test would be slow); ``tamara_simulator`` resets it before each test and points
-``settings.TAMARA`` at it through pytest-django's ``settings`` fixture, so nothing leaks
-between tests. The tokens are random per session, which keeps tests honest about never
-hard-coding them.
+``pip install django-tamara[testing]`` installs what the fixtures need (pytest, pytest-django).
 """
 
 from __future__ import annotations
 
-import secrets
 import threading
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from .simulator import Simulator
-from .simulator.notifier import make_token
-from .simulator.samples import sample_checkout_payload
+from ..simulator.notifier import make_token
+from ..simulator.samples import sample_checkout_payload
 
 __all__ = [
     "make_notification_token",
     "sample_checkout_payload",
     "NotificationReceiver",
-    "tamara_simulator_server",
-    "tamara_simulator",
-    "tamara_notification_receiver",
 ]
 
 
@@ -77,7 +65,7 @@ class NotificationReceiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:  # the base class names it format
                 pass
 
             def do_POST(self) -> None:
@@ -137,41 +125,3 @@ class NotificationReceiver:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
-
-
-@pytest.fixture(scope="session")
-def tamara_simulator_server() -> Iterator[Simulator]:
-    """One simulator for the test session, on a free port of 127.0.0.1."""
-    simulator = Simulator(
-        api_token="test-api-" + secrets.token_hex(16),
-        notification_token="test-notification-" + secrets.token_hex(16),
-    )
-    simulator.start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
-
-
-@pytest.fixture
-def tamara_simulator(tamara_simulator_server: Simulator, settings: Any) -> Iterator[Simulator]:
-    """The session's simulator, reset, with ``settings.TAMARA`` pointing at it."""
-    simulator = tamara_simulator_server
-    simulator.reset()
-    current = dict(getattr(settings, "TAMARA", None) or {})
-    settings.TAMARA = {
-        **current,
-        "API_URL": simulator.url,
-        "API_TOKEN": simulator.api_token,
-        "NOTIFICATION_TOKEN": simulator.notification_token,
-    }
-    yield simulator
-    # Let notifications still on their way land before the test's database goes away.
-    simulator.wait_for_notifications(timeout=15)
-
-
-@pytest.fixture
-def tamara_notification_receiver() -> Iterator[NotificationReceiver]:
-    """A local endpoint that records the notifications the simulator sends to it."""
-    with NotificationReceiver() as receiver:
-        yield receiver

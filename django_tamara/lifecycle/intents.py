@@ -15,7 +15,7 @@ from Tamara's own records only:
 
 Until then the order is *held*: :func:`refuse_if_held` stops every other capture, refund and
 cancel, and a partial unique index makes a second unsettled intent impossible. Only the
-lifecycle calls this module; it writes the intent and the audit row that started it.
+lifecycle writes through this module; it writes the intent and the audit row that started it.
 """
 
 from __future__ import annotations
@@ -25,19 +25,18 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 
-from .conf import tamara_settings
-from .exceptions import OrderHeld
-from .models import Cancellation, Capture, Intent, OrderAction, Refund, TamaraOrder
-from .money import Money
+from ..conf import tamara_settings
+from ..exceptions import OrderHeld
+from ..models import Cancellation, Capture, Intent, LedgerRow, OrderAction, Refund, TamaraOrder
+from ..money import Money
 
 State = Intent.State
 Kind = Intent.Kind
 
 #: Per kind: the ledger model and its Tamara id field.
-LEDGER: dict[str, tuple[type[Model], str]] = {
+LEDGER: dict[str, tuple[type[LedgerRow], str]] = {
     Kind.CAPTURE: (Capture, "capture_id"),
     Kind.REFUND: (Refund, "refund_id"),
     Kind.CANCEL: (Cancellation, "cancel_id"),
@@ -47,7 +46,7 @@ LEDGER: dict[str, tuple[type[Model], str]] = {
 CLOCK_SKEW = dt.timedelta(seconds=2)
 
 #: The audit outcome each intent state gives the attempt that started it.
-AUDIT_OUTCOME = {
+AUDIT_OUTCOME: dict[str, str] = {
     State.SENT: OrderAction.Outcome.PENDING,
     State.UNCONFIRMED: OrderAction.Outcome.UNCONFIRMED,
     State.CONFIRMED: OrderAction.Outcome.DONE,
@@ -94,8 +93,12 @@ def open_intent(
     try:
         with transaction.atomic():
             return Intent.objects.create(
-                order=locked, kind=kind, amount=amount.amount, currency=amount.currency,
-                merchant_refund_id=merchant_refund_id or "", user=user if getattr(user, "pk", None) else None,
+                order=locked,
+                kind=kind,
+                amount=amount.amount,
+                currency=amount.currency,
+                merchant_refund_id=merchant_refund_id or "",
+                user=user if getattr(user, "pk", None) else None,
             )
     except IntegrityError:  # the partial unique index: another attempt is unsettled
         refuse_if_held(locked)
@@ -130,34 +133,53 @@ def _write(intent: Intent, state: str, *, message: str, tamara_id: str = "", onl
 
 def mark_unconfirmed(intent: Intent, cause: Exception) -> None:
     """Tamara's answer never came (or was a 5xx): the attempt may have happened."""
-    _write(intent, State.UNCONFIRMED, only_if=(State.SENT,), message=(
-        f"Tamara has not confirmed the {intent.kind} of {intent.money} ({type(cause).__name__}); "
-        "it may still happen: do not repeat it, the order is held until Tamara's records settle it"))
+    _write(
+        intent,
+        State.UNCONFIRMED,
+        only_if=(State.SENT,),
+        message=(
+            f"Tamara has not confirmed the {intent.kind} of {intent.money} ({type(cause).__name__}); "
+            "it may still happen: do not repeat it, the order is held until Tamara's records settle it"
+        ),
+    )
 
 
 def confirm(intent: Intent, tamara_id: str) -> bool:
-    return _write(intent, State.CONFIRMED, tamara_id=tamara_id, only_if=Intent.UNSETTLED,
-                  message=f"Tamara confirmed the {intent.kind} of {intent.money} ({tamara_id})")
+    return _write(
+        intent,
+        State.CONFIRMED,
+        tamara_id=tamara_id,
+        only_if=Intent.UNSETTLED,
+        message=f"Tamara confirmed the {intent.kind} of {intent.money} ({tamara_id})",
+    )
 
 
 def refuse(intent: Intent, reason: str, *, state: str = State.REFUSED) -> bool:
     """Tamara answered no (``REFUSED``), or has no record of it (``ABSENT``): nothing moved."""
-    return _write(intent, state, only_if=Intent.UNSETTLED,
-                  message=f"the {intent.kind} of {intent.money} was not made: {reason}")
+    return _write(
+        intent, state, only_if=Intent.UNSETTLED, message=f"the {intent.kind} of {intent.money} was not made: {reason}"
+    )
 
 
-def matching_row(locked: TamaraOrder, intent: Intent) -> Model | None:
+def matching_row(locked: TamaraOrder, intent: Intent) -> LedgerRow | None:
     """The ledger row Tamara recorded for ``intent``, if the ledger (just synced) has one."""
     model, key = LEDGER[intent.kind]
-    claimed = Intent.objects.filter(order_id=locked.pk, kind=intent.kind, state=State.CONFIRMED).exclude(
-        pk=intent.pk).values_list("tamara_id", flat=True)
+    claimed = (
+        Intent.objects.filter(order_id=locked.pk, kind=intent.kind, state=State.CONFIRMED)
+        .exclude(pk=intent.pk)
+        .values_list("tamara_id", flat=True)
+    )
     rows = model.objects.filter(order_id=locked.pk).exclude(**{f"{key}__in": list(claimed)})
     if intent.kind == Kind.REFUND and intent.merchant_refund_id:
-        row = rows.filter(merchant_refund_id=intent.merchant_refund_id).first()
+        # Only a refund has the field; ``rows`` is typed as any ledger, hence the mapping.
+        row = rows.filter(**{"merchant_refund_id": intent.merchant_refund_id}).first()
         if row is not None:
             return row
-    return rows.filter(amount=intent.amount, date_created__gte=intent.created_at - CLOCK_SKEW).order_by(
-        "date_created", "pk").first()
+    return (
+        rows.filter(amount=intent.amount, date_created__gte=intent.created_at - CLOCK_SKEW)
+        .order_by("date_created", "pk")
+        .first()
+    )
 
 
 def settle_from_ledger(locked: TamaraOrder, *, now: dt.datetime | None = None) -> list[Intent]:
@@ -174,7 +196,10 @@ def settle_from_ledger(locked: TamaraOrder, *, now: dt.datetime | None = None) -
             if confirm(intent, getattr(row, LEDGER[intent.kind][1])):
                 settled.append(intent)
         elif now >= settle_by(intent):
-            if refuse(intent, f"Tamara shows no such {intent.kind} "
-                              f"{tamara_settings.SETTLE_WINDOW_SECONDS} s after it was sent", state=State.ABSENT):
+            if refuse(
+                intent,
+                f"Tamara shows no such {intent.kind} {tamara_settings.SETTLE_WINDOW_SECONDS} s after it was sent",
+                state=State.ABSENT,
+            ):
                 settled.append(intent)
     return settled

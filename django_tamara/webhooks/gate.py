@@ -5,7 +5,8 @@ job, then a Redis round trip), which caps how many deliveries a flash sale can l
 second. With ``TAMARA["WEBHOOK_QUEUE_CACHE"]`` naming a cache that every process shares
 (Redis, Memcached), a delivery instead *closes a gate*: one atomic ``cache.add``. Only the
 delivery that closed it queues :func:`~django_tamara.tasks.process_pending_events`, which
-opens the gate again and then processes every pending event it can claim.
+opens the gate again and then processes every pending event it can claim
+(:func:`.processing.process_pending`).
 
 Why nothing is lost: a delivery commits its row *before* it tries the gate, and the drain
 opens the gate *before* it looks for pending rows. So either the delivery found the gate
@@ -27,8 +28,8 @@ from typing import Any, Callable
 from django.core.cache import BaseCache, caches
 from django.db import transaction
 
-from .conf import tamara_settings
-from .models import WebhookEvent
+from ..conf import tamara_settings
+from ..models import WebhookEvent
 
 logger = logging.getLogger("django_tamara.tasks")
 
@@ -73,8 +74,8 @@ def _redis_client(cache: BaseCache) -> Any:
         return None
     client = getattr(cache, "_tamara_gate_client", None)
     if client is None:
-        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
-        cache._tamara_gate_client = client  # type: ignore[attr-defined]
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]  # RedisCache's private client
+        cache._tamara_gate_client = client  # type: ignore[attr-defined]  # kept on the cache for the process
     return client
 
 
@@ -109,16 +110,22 @@ def queue_drain(cache: BaseCache, queue: Callable[[], Any]) -> None:
         if not close_gate(cache):
             return
     except Exception as error:  # the cache is down: nobody is sure to queue a drain now
-        logger.warning("could not close the webhook drain gate (%s: %s); the events stay pending",
-                       type(error).__name__, error)
+        logger.warning(
+            "could not close the webhook drain gate (%s: %s); the events stay pending", type(error).__name__, error
+        )
         return
     try:
         queue()
     except Exception as error:  # the row is committed: the sweep or the next delivery gets it
-        logger.warning("could not queue the webhook drain (%s: %s); the events stay pending",
-                       type(error).__name__, error)
+        logger.warning(
+            "could not queue the webhook drain (%s: %s); the events stay pending", type(error).__name__, error
+        )
         try:
             open_gate(cache)
         except Exception as reopen_error:  # it expires after GATE_SECONDS on its own
-            logger.warning("could not open the webhook drain gate again (%s: %s); it expires in %s s",
-                           type(reopen_error).__name__, reopen_error, GATE_SECONDS)
+            logger.warning(
+                "could not open the webhook drain gate again (%s: %s); it expires in %s s",
+                type(reopen_error).__name__,
+                reopen_error,
+                GATE_SECONDS,
+            )

@@ -4,6 +4,7 @@ failed payment. They read configuration only, never the database or the network.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -15,7 +16,17 @@ from .client import TamaraClient
 from .conf import tamara_settings
 from .money import CURRENCY_COUNTRIES, CURRENCY_EXPONENTS
 
-HINT_SETTINGS = "Set it in settings.TAMARA (see the settings reference in the docs)."
+#: The settings reference, by its path in the repository: a hint a newcomer can open (#15).
+SETTINGS_DOC = "docs/settings.md"
+
+
+def settings_hint(key: str | None = None) -> str:
+    """Where ``key`` is documented: ``docs/settings.md#api_token`` (mkdocs' anchor of its heading).
+
+    Named as a path of django-tamara's repository, since an installed package has no docs/."""
+    where = f"{SETTINGS_DOC}#{key.lower()}" if key else SETTINGS_DOC
+    return f"{where} in django-tamara's repository"
+
 
 #: Hosts whose traffic never leaves the machine (the local simulator): plain HTTP is fine there.
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -30,7 +41,7 @@ def check_tamara_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         errors.append(
             Warning(
                 f"settings.TAMARA has an unknown key {key!r}.",
-                hint="Check the spelling against the settings reference; unknown keys are ignored.",
+                hint=f"Check the spelling against the settings reference ({settings_hint()}); unknown keys are ignored.",
                 id="django_tamara.W001",
             )
         )
@@ -39,7 +50,8 @@ def check_tamara_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         errors.append(
             Error(
                 "settings.TAMARA['API_TOKEN'] is missing: no call to Tamara can be authorised.",
-                hint="Copy the API token from Tamara's partner portal. " + HINT_SETTINGS,
+                hint="Copy the API token from Tamara's partner portal and set it in settings.TAMARA "
+                f"(see {settings_hint('API_TOKEN')}).",
                 id="django_tamara.E001",
             )
         )
@@ -47,7 +59,8 @@ def check_tamara_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         errors.append(
             Error(
                 "settings.TAMARA['NOTIFICATION_TOKEN'] is missing: webhooks cannot be verified.",
-                hint="Copy the notification token from Tamara's partner portal. " + HINT_SETTINGS,
+                hint="Copy the notification token from Tamara's partner portal and set it in settings.TAMARA "
+                f"(see {settings_hint('NOTIFICATION_TOKEN')}).",
                 id="django_tamara.E002",
             )
         )
@@ -193,3 +206,36 @@ def check_urls_routed(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         ]
     return []
+
+
+@register("django_tamara")  # reads settings only: not Tags.database, which needs --database
+def check_sqlite_locking(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Warn when a SQLite database takes its write lock late (Django's default, DEFERRED).
+
+    A webhook from Tamara arrives while the admin's capture is being recorded: two writers at
+    once. With DEFERRED transactions SQLite cannot make the second one wait, it answers
+    "database is locked" at once, and the admin reports a capture Tamara made as not confirmed
+    (seen on a fresh startproject, #15). ``IMMEDIATE`` takes the lock at BEGIN, so the second
+    writer waits up to ``timeout`` seconds instead.
+    """
+    return sqlite_locking_warnings(settings.DATABASES)
+
+
+def sqlite_locking_warnings(databases: Mapping[str, Mapping[str, Any]]) -> list[Any]:
+    """W003 for each SQLite database of ``databases`` (a ``DATABASES`` setting) that is not IMMEDIATE."""
+    warnings: list[Any] = []
+    for alias, database in databases.items():
+        if database.get("ENGINE") != "django.db.backends.sqlite3":
+            continue
+        if str((database.get("OPTIONS") or {}).get("transaction_mode", "")).upper() == "IMMEDIATE":
+            continue
+        warnings.append(
+            Warning(
+                f"DATABASES[{alias!r}] is SQLite with deferred transactions: a Tamara webhook arriving "
+                "while the admin records a capture or refund can fail with 'database is locked'.",
+                hint=f'Add "OPTIONS": {{"transaction_mode": "IMMEDIATE", "timeout": 20}} to DATABASES[{alias!r}] '
+                "(see docs/installation.md), or use PostgreSQL.",
+                id="django_tamara.W003",
+            )
+        )
+    return warnings

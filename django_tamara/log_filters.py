@@ -7,6 +7,9 @@ minutes). Add :class:`TamaraTokenFilter` to the loggers or handlers that write r
 (``django.server``; urllib3 at DEBUG, which logs the URLs the app's client calls).
 gunicorn's access log is formatted outside Python's logging filters: run gunicorn with
 ``--logger-class django_tamara.gunicorn.Logger``, which masks it with :func:`mask_tamara_token`.
+
+The app's ``ready()`` installs the filter on ``django.server`` itself (:func:`install`), so a
+project without a ``LOGGING`` setting does not print the token in runserver's request lines.
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ class TamaraTokenFilter(logging.Filter):
 
 
 def install(logger_name: str) -> None:
-    """Add the filter to ``logger_name`` once (for loggers the app does not configure)."""
+    """Add the filter to ``logger_name`` once (for loggers the app does not configure).
+
+    Idempotent: a shop whose ``LOGGING`` already puts :class:`TamaraTokenFilter` on the logger
+    gets no second copy, and masking twice would change nothing anyway.
+    """
     logger = logging.getLogger(logger_name)
     if not any(isinstance(f, TamaraTokenFilter) for f in logger.filters):
         logger.addFilter(TamaraTokenFilter())

@@ -1,16 +1,16 @@
 """The app's background tasks: thin wrappers that run the work of other modules on a worker.
 
 Tasks take ids, not objects, so any backend can serialise them, and the work each wraps
-re-reads the database before acting. They run on django-tasks: the in-process Immediate
-backend by default, a real queue (``django_tasks_rq.RQBackend`` with a worker) at scale.
+re-reads the database before acting. They are made with :mod:`django_tamara.background`
+(``django.tasks`` on Django 6, the django-tasks backport on 5.2), and the shop's ``TASKS``
+setting picks who runs them: the in-process Immediate backend by default, a real queue with a
+worker at scale (RQ or Celery, docs/tasks.md).
 """
 
 from __future__ import annotations
 
-from django_tasks import task
-from django_tasks.backends.immediate import ImmediateBackend
-
 from . import reconcile
+from .background import ImmediateBackend, task
 from .webhooks import processing
 
 __all__ = ["process_pending_events", "process_webhook_event", "reconcile_task"]

@@ -26,7 +26,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "django_tasks",
     "django_tamara",
     "sandbox_project.shop",
 ]
@@ -112,13 +111,27 @@ TAMARA = {
     "WIDGET_URL": env("TAMARA_WIDGET_URL", default=TAMARA_API_URL + "/widget-v2/tamara-widget.js"),
 }
 
-# Background tasks: run at once in the process by default; TASKS_BACKEND=rq queues them on
-# Redis for a separate worker (python manage.py rqworker default --job-class django_tasks_rq.Job).
+# Background tasks (docs/tasks.md): run at once in the process by default. TASKS_BACKEND=rq
+# queues them on Redis for an RQ worker (Django 5.2 only):
+#     python manage.py rqworker default --job-class django_tasks_rq.Job
+# TASKS_BACKEND=celery sends them to a Celery worker through RabbitMQ (Django 6 only):
+#     celery -A sandbox_project worker
+# django_tamara.background says which tasks framework this Django has: django.tasks on
+# Django 6, the django-tasks backport (an app to install) on 5.2.
+from typing import Any  # noqa: E402  (this section's own imports, kept beside it)
+
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from django_tamara.background import BUILT_IN, IMMEDIATE_BACKEND  # noqa: E402
+
+TASKS: dict[str, dict[str, Any]]
+if not BUILT_IN:
+    INSTALLED_APPS += ["django_tasks"]
 TASKS_BACKEND = env("TASKS_BACKEND", default="immediate")
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 try:
     import redis
-except ImportError:  # the "rq" extra is not installed: only the immediate backend is available
+except ImportError:  # the "rq" extra is not installed: no Redis cache, queue or drain gate
     HAS_REDIS = False
 else:
     HAS_REDIS = True
@@ -134,8 +147,46 @@ if HAS_REDIS:
         }
     }
 if TASKS_BACKEND == "rq":
+    if BUILT_IN:
+        # django-tasks-rq 0.12 is a backend of the django-tasks backport: it cannot run the
+        # tasks Django 6 makes with django.tasks (docs/tasks.md).
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=rq needs Django 5.2 (django-tasks-rq runs the django-tasks backport's "
+            "tasks, not django.tasks'); on Django 6 use TASKS_BACKEND=celery or immediate."
+        )
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "celery":
+    if not BUILT_IN:
+        # django-tasks-celery 0.1 is a backend of django.tasks and requires Django 6.0.
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=celery needs Django 6.0 or newer (django-tasks-celery is a backend of "
+            "django.tasks); on Django 5.2 use TASKS_BACKEND=rq or immediate."
+        )
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_celery.CeleryBackend",
+            "QUEUES": ["default"],
+            # The app sandbox_project/celery.py configures from the CELERY_* settings below.
+            "OPTIONS": {"CELERY_APP": "sandbox_project.celery.app"},
+        }
+    }
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="amqp://guest:guest@127.0.0.1:5672//")
+    # Django's "default" queue is Celery's default queue, named here (Celery calls it "celery").
+    CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+    # The app reads no task result, but django-tasks-celery's checks want a result backend
+    # with extended results (get_result); Redis is there anyway for the drain gate.
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL if HAS_REDIS else "rpc://")
+    CELERY_RESULT_EXTENDED = True
+    # A task is acknowledged when it ends, one at a time: a worker killed mid-task leaves it
+    # queued for the next worker (the tasks re-read the database, so running twice is safe).
+    CELERY_TASK_ACKS_LATE = True
+    CELERY_TASK_REJECT_ON_WORKER_LOST = True
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+else:
+    TASKS = {"default": {"BACKEND": IMMEDIATE_BACKEND}}
+if TASKS_BACKEND in ("rq", "celery") and HAS_REDIS:
     # With a worker, a burst of webhooks shares one drain task through a gate in Redis
     # (TAMARA["WEBHOOK_QUEUE_CACHE"]); TAMARA_WEBHOOK_QUEUE=per-event queues a task each.
     CACHES = {
@@ -144,8 +195,6 @@ if TASKS_BACKEND == "rq":
     }
     if env("TAMARA_WEBHOOK_QUEUE", default="drain") == "drain":
         TAMARA["WEBHOOK_QUEUE_CACHE"] = "tamara"
-else:
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # Every unhandled error reaches stderr with its traceback, with DEBUG on or off: Django's own
 # console handler prints only with DEBUG=True, and mail_admins needs ADMINS and a mail server,

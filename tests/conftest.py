@@ -11,12 +11,28 @@ from typing import Any
 import pytest
 from django.db import connection
 
-# Private Redis and PostgreSQL servers for the fault tests (tests/services.py).
-from .services import private_postgres, private_redis  # noqa: F401  fixtures, found by name
+# Private Redis and PostgreSQL servers for the fault tests, and the worker tests' queue modes
+# (tests/services.py).
+from .services import private_postgres, private_redis, queue_mode  # noqa: F401  fixtures, found by name
 
 # Issue #14's "one writer" guard for the whole run: only django_tamara/lifecycle/ writes the
 # order and transaction rows (tests/one_writer.py).
 pytest_plugins = ["tests.one_writer"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With TAMARA_EXPECT_INSTALLED=1 (noxfile.py's wheel session), fail the run unless the app
+    under test is the installed wheel, not a checkout's django_tamara/ on the path."""
+    if os.environ.get("TAMARA_EXPECT_INSTALLED") != "1":
+        return
+    import sysconfig
+
+    import django_tamara
+
+    package = Path(django_tamara.__file__).resolve()
+    site_packages = Path(sysconfig.get_paths()["purelib"]).resolve()
+    if site_packages not in package.parents:
+        raise pytest.UsageError(f"django_tamara was imported from {package}, not from the wheel in {site_packages}")
 
 
 def full_order_json(**overrides: Any) -> dict[str, Any]:

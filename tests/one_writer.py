@@ -21,8 +21,9 @@ How it works
 
     On each guarded write the wrapper walks the Python stack outward from itself (``f_back``)
     and skips the frames of this plugin, of Django, of third-party packages (``.venv``,
-    ``site-packages``) and of the standard library. The first frame whose file is inside this
-    repository decides:
+    ``site-packages``) and of the standard library. The first frame whose file is inside the
+    app's package (``django_tamara.__file__``'s folder: the checkout's, or an installed wheel's
+    in ``site-packages``) or this repository decides:
 
     - ``django_tamara/lifecycle/``: allowed, the one writer;
     - ``tests/`` and ``benchmarks/``: allowed, tests set up their rows directly;
@@ -63,8 +64,13 @@ from typing import Any
 
 import pytest
 
+import django_tamara
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIFECYCLE_DIR = os.path.join(ROOT, "django_tamara", "lifecycle") + os.sep
+# The package under test: the checkout's django_tamara/ (editable install) or the installed
+# wheel's, in site-packages (noxfile.py's wheel session runs this suite against the wheel).
+PACKAGE_DIR = os.path.dirname(os.path.abspath(django_tamara.__file__))
+LIFECYCLE_DIR = os.path.join(PACKAGE_DIR, "lifecycle") + os.sep
 ALLOWED_DIRS = tuple(os.path.join(ROOT, name) + os.sep for name in ("tests", "benchmarks"))
 THIS_FILE = os.path.abspath(__file__)
 
@@ -99,16 +105,24 @@ def classify(filename: str) -> str:
     if filename.startswith("<"):  # "<frozen importlib._bootstrap>", "<string>", "<console>"
         return SKIP
     path = os.path.abspath(filename)
+    if path.startswith(PACKAGE_DIR + os.sep):  # the app, wherever it is installed
+        return ALLOW if path.startswith(LIFECYCLE_DIR) else DENY
     if path == THIS_FILE or not path.startswith(ROOT + os.sep):
         return SKIP  # this plugin, the standard library, packages installed outside the checkout
     relative = path[len(ROOT) + 1 :]
     if relative.startswith(".") or f"{os.sep}site-packages{os.sep}" in path:
         return SKIP  # .venv/, .tox/ ...: Django and third-party packages installed inside it
-    if path.startswith(LIFECYCLE_DIR):
-        return ALLOW
     if path.startswith(ALLOWED_DIRS):
         return ALLOW
     return DENY
+
+
+def where_is(filename: str) -> str:
+    """``filename`` as a message names it: ``django_tamara/views.py`` wherever the app is installed."""
+    path = os.path.abspath(filename)
+    if path.startswith(PACKAGE_DIR + os.sep):
+        return os.path.relpath(path, os.path.dirname(PACKAGE_DIR))
+    return os.path.relpath(path, ROOT)
 
 
 def verdict(filename: str) -> str:
@@ -149,7 +163,7 @@ def check(model: type, method: str) -> bool:
         if getattr(_open, "key", None) == key:
             return False
         _open.key = key
-        where = os.path.relpath(frame.f_code.co_filename, ROOT)
+        where = where_is(frame.f_code.co_filename)
         message = (
             f"{model.__name__}.{method}() called from {where}:{frame.f_lineno} in "
             f"{frame.f_code.co_name}() [thread {threading.current_thread().name}]: {RULE}"

@@ -10,14 +10,19 @@ server of its own on a free port, in a temporary folder, torn down when the test
 - :class:`PrivatePostgres`: a cluster made with ``initdb``, run by ``pg_ctl`` as the
   ``postgres`` user (``initdb`` refuses root); ``kill()`` is ``pg_ctl stop -m immediate``,
   an abrupt stop with crash recovery at the next start;
-- :class:`SupervisedWorker`: the RQ worker under ``supervisord`` with the very config that
-  docs/scale.md shows (``sandbox_project/supervisord.conf``);
+- :class:`PrivateRabbitVhost`: a RabbitMQ virtual host of the test's own on the machine's
+  broker (issue #15), so parallel runs never share a Celery queue;
+- :class:`SupervisedWorker`: the task worker under ``supervisord``: RQ with the very config
+  that docs/scale.md shows (``sandbox_project/supervisord.conf``), or Celery
+  (``sandbox_project/supervisord-celery.conf``, docs/tasks.md);
 - :class:`Scheduler`: ``manage.py tamara_sync --stuck --retry-events`` every N seconds, as
   cron runs it in production ("Scheduled jobs" in docs/scale.md);
 - :func:`shop_stack`: gunicorn web processes, the supervised worker and the scheduler.
 
 Fixtures ``private_redis`` and ``private_postgres`` are registered for the suite by
-``tests/conftest.py``.
+``tests/conftest.py``; ``private_rabbitmq`` is imported by the Celery tests that use it.
+:func:`engine_cell` skips a test of an engine the installed Django cannot run: a version cell
+of the matrix (docs/tasks.md), never a missing service.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -40,9 +47,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPERVISORD_CONF = ROOT / "sandbox_project" / "supervisord.conf"
+CELERY_SUPERVISORD_CONF = ROOT / "sandbox_project" / "supervisord-celery.conf"
 REDIS_SERVER = "/usr/bin/redis-server"
 PG_BIN = Path(shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl").parent
 WORKER_PROGRAM = "rqworker:rqworker-0"  # [program:rqworker] with numprocs=1 in the config
+#: Each engine's supervisord config and its one worker process (numprocs=1).
+WORKERS: dict[str, tuple[Path, str]] = {
+    "rq": (SUPERVISORD_CONF, WORKER_PROGRAM),
+    "celery": (CELERY_SUPERVISORD_CONF, "celeryworker:celeryworker-0"),
+}
+#: The machine's RabbitMQ; a test's virtual host replaces its path.
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def engine_cell(engine: str) -> None:
+    """Skip when the installed Django cannot run ``engine``: RQ (django-tasks-rq) is a backend
+    of the django-tasks backport (Django 5.2), Celery (django-tasks-celery) one of django.tasks
+    (Django 6). CI runs each cell; docs/tasks.md has the matrix."""
+    import django
+
+    from django_tamara.background import BUILT_IN
+
+    if engine == "rq" and BUILT_IN:
+        pytest.skip(f"RQ (django-tasks-rq) runs on Django 5.2 only, not on Django {django.get_version()}")
+    if engine == "celery" and not BUILT_IN:
+        pytest.skip(f"Celery (django-tasks-celery) runs on Django 6 only, not on Django {django.get_version()}")
 
 
 def free_port() -> int:
@@ -177,6 +206,114 @@ class PrivateRedis:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+# RabbitMQ -------------------------------------------------------------------------------------
+
+
+class PrivateRabbitVhost:
+    """A virtual host of the test's own on the machine's RabbitMQ, deleted (queues and all)
+    by :meth:`close`: parallel runs never share a queue, and no other queue is touched.
+
+    Made with ``rabbitmqctl`` when this user may run it; otherwise (a broker in a container)
+    the test uses the broker's default vhost with a queue name of its own, and deletes only
+    that queue. Either way an unreachable broker fails the test (:meth:`check`).
+    """
+
+    def __init__(self, base_url: str = RABBITMQ_URL) -> None:
+        self.base = urllib.parse.urlsplit(base_url)
+        self.name = f"tamara-test-{uuid.uuid4().hex[:12]}"
+        #: The queue the shop's tasks go to (CELERY_TASK_DEFAULT_QUEUE): unique per test too.
+        self.queue = self.name
+        self.vhost: str | None = None
+
+    @property
+    def url(self) -> str:
+        path = "/" + urllib.parse.quote(self.vhost, safe="") if self.vhost else self.base.path or "//"
+        return urllib.parse.urlunsplit(self.base._replace(path=path))
+
+    def _ctl(self, *args: str) -> subprocess.CompletedProcess[str] | None:
+        ctl = shutil.which("rabbitmqctl")
+        if ctl is None:
+            return None
+        try:
+            return subprocess.run([ctl, *args], capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+
+    def start(self) -> PrivateRabbitVhost:
+        made = self._ctl("add_vhost", self.name)
+        if made is not None and made.returncode == 0:
+            self.vhost = self.name
+            user = self.base.username or "guest"
+            granted = self._ctl("set_permissions", "-p", self.name, user, ".*", ".*", ".*")
+            if granted is None or granted.returncode:
+                self.close()
+                raise RuntimeError(f"rabbitmqctl set_permissions failed: {granted and granted.stderr}")
+        self.check()
+        return self
+
+    def connection(self):
+        import kombu
+
+        return kombu.Connection(self.url, connect_timeout=5)
+
+    def check(self) -> None:
+        """Connect once: a broker that is not there fails the test, it is never a skip."""
+        try:
+            with self.connection() as conn:
+                conn.ensure_connection(max_retries=1)
+        except Exception as error:
+            pytest.fail(f"RabbitMQ at {self.url} is not reachable ({error!r}): the Celery tests need it")
+
+    def queue_depth(self) -> int:
+        """How many messages wait in :attr:`queue` (0 when it does not exist yet)."""
+        with self.connection() as conn, conn.channel() as channel:
+            try:
+                return channel.queue_declare(self.queue, passive=True).message_count
+            except Exception:
+                return 0
+
+    def close(self) -> None:
+        if self.vhost is not None:
+            self._ctl("delete_vhost", self.vhost)
+            self.vhost = None
+            return
+        with contextlib.suppress(Exception), self.connection() as conn, conn.channel() as channel:
+            channel.queue_delete(self.queue)  # ours only: the broker's other queues are left alone
+
+
+@pytest.fixture
+def private_rabbitmq() -> Iterator[PrivateRabbitVhost]:
+    """A RabbitMQ vhost (``.url``) and queue (``.queue``) of the test's own, removed afterwards."""
+    with rabbitmq_vhost_if(True) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def rabbitmq_vhost_if(needed: bool) -> Iterator[PrivateRabbitVhost | None]:
+    """A vhost of the test's own when the engine is Celery (an unreachable RabbitMQ fails the
+    test), None for RQ."""
+    if not needed:
+        yield None
+        return
+    server = PrivateRabbitVhost()
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+@pytest.fixture(params=["drain", "per-event"])
+def queue_mode(request, settings, private_redis: PrivateRedis) -> str:
+    """Both ways of queueing webhook processing: one drain per burst, or one task per delivery."""
+    if request.param == "drain":
+        settings.CACHES = {
+            **settings.CACHES,
+            "tamara": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url},
+        }
+        settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara"}
+    return request.param
+
+
 # PostgreSQL -----------------------------------------------------------------------------------
 
 
@@ -302,14 +439,29 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 # The shop's processes --------------------------------------------------------------------------
 
 
-def shop_env(*, database_url: str, redis_url: str, simulator: Any, **extra: str) -> dict[str, str]:
-    """The environment of the sandbox shop deployed "at scale" (docs/scale.md)."""
+def shop_env(
+    *,
+    database_url: str,
+    redis_url: str,
+    simulator: Any,
+    rabbitmq: PrivateRabbitVhost | None = None,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment of the sandbox shop deployed "at scale" (docs/scale.md): on RQ, or on
+    Celery when given a ``rabbitmq`` vhost (its queue; Redis keeps the drain gate and results)."""
+    engine: dict[str, str] = {"TASKS_BACKEND": "rq"}
+    if rabbitmq is not None:
+        engine = {
+            "TASKS_BACKEND": "celery",
+            "CELERY_BROKER_URL": rabbitmq.url,
+            "CELERY_TASK_DEFAULT_QUEUE": rabbitmq.queue,
+        }
     return {
         **os.environ,
         "DATABASE_URL": database_url,
         "CONN_MAX_AGE": "60",
         "DEBUG": "False",
-        "TASKS_BACKEND": "rq",
+        **engine,
         "REDIS_URL": redis_url,
         "TAMARA_API_URL": simulator.url,
         "TAMARA_API_TOKEN": simulator.api_token,
@@ -341,7 +493,8 @@ def manage(
 
 
 class SupervisedWorker:
-    """``supervisord`` running the RQ worker from ``sandbox_project/supervisord.conf``.
+    """``supervisord`` running the task worker of ``env["TASKS_BACKEND"]``: RQ from
+    ``sandbox_project/supervisord.conf``, Celery from ``sandbox_project/supervisord-celery.conf``.
 
     supervisord's children inherit its environment, so the shop's settings (``DATABASE_URL``,
     ``REDIS_URL``...) are passed to it; the config's ``%(ENV_...)s`` paths point into
@@ -349,6 +502,8 @@ class SupervisedWorker:
     """
 
     def __init__(self, env: Mapping[str, str], directory: Path) -> None:
+        self.engine = env.get("TASKS_BACKEND", "rq")
+        self.conf, self.program = WORKERS[self.engine]
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.env = {**env, "SHOP_DIR": str(ROOT), "SHOP_PYTHON": sys.executable, "SUPERVISOR_DIR": str(self.directory)}
@@ -357,7 +512,7 @@ class SupervisedWorker:
 
     def start(self, timeout: float = 30) -> SupervisedWorker:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "supervisor.supervisord", "-c", str(SUPERVISORD_CONF), "--nodaemon"],
+            [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf), "--nodaemon"],
             cwd=self.directory,
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -369,7 +524,7 @@ class SupervisedWorker:
 
     def ctl(self, *args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(SUPERVISORD_CONF), *args],
+            [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(self.conf), *args],
             cwd=self.directory,
             env=self.env,
             capture_output=True,
@@ -381,11 +536,11 @@ class SupervisedWorker:
 
     def state(self) -> str:
         """RUNNING, STARTING, BACKOFF, EXITED, FATAL... as ``supervisorctl status`` shows it."""
-        words = self.ctl("status", WORKER_PROGRAM).split()
+        words = self.ctl("status", self.program).split()
         return words[1] if len(words) > 1 else "UNKNOWN"
 
     def pid(self) -> int | None:
-        text = self.ctl("pid", WORKER_PROGRAM)
+        text = self.ctl("pid", self.program)
         return int(text) if text.isdigit() and int(text) > 0 else None
 
     def wait_running(self, timeout: float = 30) -> int:
@@ -433,7 +588,7 @@ class SupervisedWorker:
         return found[-1]
 
     def log_tail(self, chars: int = 3000) -> str:
-        logs = sorted(self.directory.glob("rqworker*.log")) + [self.directory / "supervisord.log"]
+        logs = sorted(self.directory.glob(f"{self.program.split(':')[0]}*.log")) + [self.directory / "supervisord.log"]
         text = ""
         for log in logs:
             with contextlib.suppress(OSError):
@@ -531,7 +686,8 @@ def shop_stack(
     logger_class: str | None = None,
     scheduler_interval: float | None = 60,
 ) -> Iterator[Stack]:
-    """``webs`` gunicorn processes (``web_workers`` each), one supervised RQ worker and, unless
+    """``webs`` gunicorn processes (``web_workers`` each), one supervised worker (RQ or Celery,
+    as ``env["TASKS_BACKEND"]`` says) and, unless
     ``scheduler_interval`` is None, the reconciliation schedule; all stopped on exit."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

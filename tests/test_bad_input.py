@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from django_tamara import lifecycle
+from django_tamara.background import DUMMY_BACKEND
 from django_tamara.client import get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
 from django_tamara.testing import make_notification_token
@@ -38,7 +39,7 @@ def order() -> TamaraOrder:
 
 @pytest.fixture
 def no_processing(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {"default": {"BACKEND": DUMMY_BACKEND}}
 
 
 def post(settings, raw: bytes, **headers: str):

@@ -3,13 +3,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.checks import run_checks
+from django.core.checks.registry import registry
 from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import path
 
-from django_tamara.checks import check_tamara_settings, check_urls_routed
+from django_tamara.checks import check_sqlite_locking, check_tamara_settings, check_urls_routed, sqlite_locking_warnings
 from django_tamara.conf import DEFAULTS, tamara_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,3 +140,25 @@ def test_manage_py_check_reports_missing_tokens_by_id():
 @pytest.mark.django_db
 def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": "shop.sqlite3"}
+
+
+def test_sqlite_with_deferred_transactions_is_warned_about_with_the_options_to_add():
+    """A fresh startproject's SQLite: the admin's capture and Tamara's webhook write at once,
+    and the second gets 'database is locked' at once (#15)."""
+    messages = sqlite_locking_warnings({"default": SQLITE, "other": {**SQLITE, "OPTIONS": {"timeout": 20}}})
+    assert [m.id for m in messages] == ["django_tamara.W003"] * 2
+    assert "'default'" in messages[0].msg and "'other'" in messages[1].msg
+    assert '"transaction_mode": "IMMEDIATE"' in messages[0].hint
+    # Registered with the app's checks, on the project's DATABASES (manage.py check reports it).
+    assert check_sqlite_locking in registry.get_checks() and check_sqlite_locking() == sqlite_locking_warnings(
+        settings.DATABASES
+    )
+
+
+def test_sqlite_in_immediate_mode_and_postgresql_are_not_warned_about():
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}
+    immediate = {**SQLITE, "OPTIONS": {"transaction_mode": "IMMEDIATE"}}
+    assert sqlite_locking_warnings({"default": immediate, "pg": postgres}) == []

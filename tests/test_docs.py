@@ -86,3 +86,41 @@ def test_a_broken_link_fails_the_build(tmp_path):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "nowhere.md" in output and "no-such-section" in output
+
+
+#: The pages a newcomer copies from (#15): every Python block there must compile, and every
+#: name of the app it imports or names by a dotted path must exist.
+COPIED_PAGES = [ROOT / "docs" / "installation.md", ROOT / "docs" / "tasks.md", ROOT / "README.md"]
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+APP_PATH = re.compile(r"""["'](django_tamara(?:\.\w+)+)["']""")
+
+
+def python_blocks(page: Path) -> list[str]:
+    return PYTHON_BLOCK.findall(page.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("page", COPIED_PAGES, ids=lambda page: page.name)
+def test_copied_python_blocks_compile_and_name_real_things(page):
+    import ast
+    import importlib
+
+    from django.utils.module_loading import import_string
+
+    from django_tamara import signals
+
+    blocks = python_blocks(page)
+    assert blocks, f"{page.name} has no Python block"
+    for block in blocks:
+        tree = ast.parse(block)  # a SyntaxError names the line
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("django_tamara"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    assert hasattr(module, alias.name), f"{page.name}: from {node.module} import {alias.name}"
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "signals":
+                assert hasattr(signals, node.attr), f"{page.name}: signals.{node.attr}"
+        for dotted in APP_PATH.findall(block):  # a module (include("django_tamara.urls")) or a class
+            try:
+                importlib.import_module(dotted)
+            except ImportError:
+                import_string(dotted)  # an ImportError names the path

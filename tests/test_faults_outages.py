@@ -1,7 +1,8 @@
 """Money moves once, whatever fails (issue #12): a part of the stack dies in a flash sale.
 
 Each test runs the deployment of docs/scale.md ("Running at scale"): two gunicorn web
-processes, one RQ worker under supervisord, ``tamara_sync --stuck --retry-events`` every
+processes, one worker under supervisord (RQ on Django 5.2, Celery over a RabbitMQ vhost of the
+test's own on Django 6: the engine each Django can run, docs/tasks.md), ``tamara_sync --stuck --retry-events`` every
 minute, and a Redis of the test's own for the queue and the drain gate. 100 orders are
 approved on the simulator in one burst; after the 30th approval one part is killed, and it
 comes back 10 seconds later (the worker: when supervisord has started it again).
@@ -35,7 +36,7 @@ from django_tamara.client import get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
 
 from .payloads import checkout_payload
-from .services import PrivatePostgres, Stack, manage, shop_env, shop_stack, web_log_tail
+from .services import PrivatePostgres, Stack, manage, rabbitmq_vhost_if, shop_env, shop_stack, web_log_tail
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -158,8 +159,26 @@ def check_once(journal: list[dict], order_ids: Iterable[str]) -> None:
 
 
 @pytest.fixture
-def stack(tamara_simulator, private_redis, tmp_path):
-    env = shop_env(database_url=stack_database_url(), redis_url=private_redis.url, simulator=tamara_simulator)
+def cell_rabbitmq():
+    """Celery's vhost on Django 6, where RQ's backend cannot run (#15); None for RQ on 5.2."""
+    from django_tamara.background import BUILT_IN
+
+    with rabbitmq_vhost_if(BUILT_IN) as vhost:
+        yield vhost
+
+
+def worker_name(stack: Stack) -> str:
+    return "Celery worker" if stack.worker.engine == "celery" else "RQ worker"
+
+
+@pytest.fixture
+def stack(tamara_simulator, private_redis, cell_rabbitmq, tmp_path):
+    env = shop_env(
+        database_url=stack_database_url(),
+        redis_url=private_redis.url,
+        simulator=tamara_simulator,
+        rabbitmq=cell_rabbitmq,
+    )
     with shop_stack(env, tmp_path / "stack", scheduler_interval=SCHEDULE) as running:
         yield running
 
@@ -215,7 +234,7 @@ def test_worker_killed_mid_burst(stack, tamara_simulator, tmp_path):
         tamara_simulator, order_ids, kill=kill, back=lambda: stack.worker.wait_restarted(killed[0], timeout=60)
     )
     done = wait_for(all_authorised, deadline=outage.back_at + RECOVERY)
-    report("RQ worker killed (SIGKILL)", outage, done, stack)
+    report(f"{worker_name(stack)} killed (SIGKILL)", outage, done, stack)
     statuses = Counter(TamaraOrder.objects.values_list("status", flat=True))
     assert done is not None, diagnostics(stack, tmp_path / "stack", statuses)
 
@@ -240,11 +259,13 @@ for line in sys.stdin.read().split():
 
 
 def test_postgres_down_for_ten_seconds_mid_burst(
-    tamara_simulator, private_redis, private_postgres: PrivatePostgres, tmp_path
+    tamara_simulator, private_redis, cell_rabbitmq, private_postgres: PrivatePostgres, tmp_path
 ):
     name = "shop_" + uuid.uuid4().hex[:8]
     database_url = private_postgres.create_database(name)
-    env = shop_env(database_url=database_url, redis_url=private_redis.url, simulator=tamara_simulator)
+    env = shop_env(
+        database_url=database_url, redis_url=private_redis.url, simulator=tamara_simulator, rabbitmq=cell_rabbitmq
+    )
     manage(env, "migrate", "--noinput", "-v", "0")
 
     def count(sql: str) -> int:

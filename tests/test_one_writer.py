@@ -21,14 +21,14 @@ from django.db.models import Model, QuerySet
 from django_tamara.models import Cancellation, Capture, Refund, TamaraOrder
 
 from . import one_writer
-from .one_writer import QUERYSET_METHODS, ROOT, RULE, WriteOutsideLifecycle
+from .one_writer import PACKAGE_DIR, QUERYSET_METHODS, ROOT, RULE, WriteOutsideLifecycle
 
-VIEWS = os.path.join(ROOT, "django_tamara", "views.py")
-TASKS = os.path.join(ROOT, "django_tamara", "tasks.py")
-ADMIN = os.path.join(ROOT, "django_tamara", "admin", "actions.py")
+VIEWS = os.path.join(PACKAGE_DIR, "views.py")
+TASKS = os.path.join(PACKAGE_DIR, "tasks.py")
+ADMIN = os.path.join(PACKAGE_DIR, "admin", "actions.py")
 SHOP = os.path.join(ROOT, "sandbox_project", "shop", "views.py")
-OLD_LIFECYCLE_MODULE = os.path.join(ROOT, "django_tamara", "lifecycle.py")  # not the package
-LIFECYCLE = os.path.join(ROOT, "django_tamara", "lifecycle", "payments.py")
+OLD_LIFECYCLE_MODULE = os.path.join(PACKAGE_DIR, "lifecycle.py")  # not the package
+LIFECYCLE = os.path.join(PACKAGE_DIR, "lifecycle", "payments.py")
 
 
 def make_order(**fields: Any) -> TamaraOrder:
@@ -275,8 +275,8 @@ def test_the_guard_is_installed_for_the_whole_run() -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        (os.path.join(ROOT, "django_tamara", "lifecycle", "__init__.py"), one_writer.ALLOW),
-        (os.path.join(ROOT, "django_tamara", "lifecycle", "deep", "x.py"), one_writer.ALLOW),
+        (os.path.join(PACKAGE_DIR, "lifecycle", "__init__.py"), one_writer.ALLOW),
+        (os.path.join(PACKAGE_DIR, "lifecycle", "deep", "x.py"), one_writer.ALLOW),
         (os.path.join(ROOT, "tests", "test_models.py"), one_writer.ALLOW),
         (os.path.join(ROOT, "benchmarks", "harness.py"), one_writer.ALLOW),
         (os.path.join(ROOT, "tests", "one_writer.py"), one_writer.SKIP),
@@ -287,9 +287,9 @@ def test_the_guard_is_installed_for_the_whole_run() -> None:
         (os.__file__, one_writer.SKIP),
         ("<frozen importlib._bootstrap>", one_writer.SKIP),
         (OLD_LIFECYCLE_MODULE, one_writer.DENY),
-        (os.path.join(ROOT, "django_tamara", "mirror.py"), one_writer.DENY),
-        (os.path.join(ROOT, "django_tamara", "migrations", "0002_x.py"), one_writer.DENY),
-        (os.path.join(ROOT, "django_tamara", "testing.py"), one_writer.DENY),
+        (os.path.join(PACKAGE_DIR, "mirror.py"), one_writer.DENY),
+        (os.path.join(PACKAGE_DIR, "migrations", "0002_x.py"), one_writer.DENY),
+        (os.path.join(PACKAGE_DIR, "testing.py"), one_writer.DENY),
         (SHOP, one_writer.DENY),
         (os.path.join(ROOT, "manage.py"), one_writer.DENY),
     ],

@@ -1,4 +1,7 @@
-"""Running at scale: two gunicorn web processes and one supervised RQ worker on one PostgreSQL.
+"""Running at scale: two gunicorn web processes and one supervised worker on one PostgreSQL.
+
+On both engines (issue #15, docs/tasks.md): an RQ worker on Redis (Django 5.2) and a Celery
+worker on RabbitMQ (Django 6), each skipped on the Django that cannot run it.
 
 200 orders are approved on the simulator; their webhooks land on either web process, which
 only store them and queue the work; the worker, run by supervisord with the config that
@@ -10,15 +13,13 @@ delivery's ``tamaraToken`` out of it.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
-import redis
-import rq
-import rq.job
-import rq.registry
 from django.db import connection
 
 from django_tamara import lifecycle
@@ -26,7 +27,15 @@ from django_tamara.client import get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
 
 from .payloads import checkout_payload
-from .services import shop_env, shop_stack, web_log_tail
+from .services import (
+    PrivateRabbitVhost,
+    PrivateRedis,
+    engine_cell,
+    rabbitmq_vhost_if,
+    shop_env,
+    shop_stack,
+    web_log_tail,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -35,14 +44,45 @@ ORDERS = 200
 TOKEN_LEFT = re.compile(r"tamaraToken=(?!\*\*\*)|eyJ[\w-]{10,}\.", re.IGNORECASE)
 
 
+@pytest.fixture(params=["rq", "celery"])
+def engine(request) -> str:
+    engine_cell(request.param)
+    return request.param
+
+
 @pytest.fixture
-def stack(tamara_simulator, private_redis, tmp_path):
+def rabbitmq(engine) -> Iterator[PrivateRabbitVhost | None]:
+    """A vhost of the test's own for Celery (an unreachable RabbitMQ fails the test)."""
+    with rabbitmq_vhost_if(engine == "celery") as vhost:
+        yield vhost
+
+
+def tasks_run(engine: str, redis_server: PrivateRedis) -> Counter[str]:
+    """The names of the tasks the worker finished: RQ's finished registry, or Celery's
+    (extended) results, both in the test's Redis."""
+    if engine == "rq":
+        import redis
+        import rq.job
+        import rq.registry
+
+        finished = rq.registry.FinishedJobRegistry("default", connection=redis.Redis.from_url(redis_server.url))
+        return Counter(
+            rq.job.Job.fetch(job_id, connection=finished.connection).func_name for job_id in finished.get_job_ids()
+        )
+    with redis_server.client() as client:
+        metas = [json.loads(client.get(key)) for key in client.keys("celery-task-meta-*")]
+    return Counter(meta.get("name") or "" for meta in metas if meta.get("status") == "SUCCESS")
+
+
+@pytest.fixture
+def stack(engine, rabbitmq, tamara_simulator, private_redis, tmp_path):
     """Two web processes and a supervised worker, configured like a production deployment of the sandbox."""
     db = connection.settings_dict
     env = shop_env(
         database_url=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         redis_url=private_redis.url,
         simulator=tamara_simulator,
+        rabbitmq=rabbitmq,
     )
     with shop_stack(
         env,
@@ -54,7 +94,9 @@ def stack(tamara_simulator, private_redis, tmp_path):
         yield running
 
 
-def test_two_web_processes_and_a_worker_authorise_every_order_once(stack, tamara_simulator, private_redis, tmp_path):
+def test_two_web_processes_and_a_worker_authorise_every_order_once(
+    engine, stack, tamara_simulator, private_redis, tmp_path
+):
     orders = []
     for i in range(ORDERS):
         web = stack.urls[i % 2]
@@ -82,11 +124,8 @@ def test_two_web_processes_and_a_worker_authorise_every_order_once(stack, tamara
         e for e in deliveries if not e.get("delivered")
     ][:3]
     assert WebhookEvent.objects.filter(event_type="order_approved").count() == ORDERS
-    # The web processes queued drains (the sandbox's TASKS_BACKEND=rq turns them on), not a job each.
-    finished = rq.registry.FinishedJobRegistry("default", connection=redis.Redis.from_url(private_redis.url))
-    ran = Counter(
-        rq.job.Job.fetch(job_id, connection=finished.connection).func_name for job_id in finished.get_job_ids()
-    )
+    # The web processes queued drains (the sandbox's TASKS_BACKEND=rq or celery turns them on), not a job each.
+    ran = tasks_run(engine, private_redis)
     assert ran and all("process_pending_events" in name for name in ran), ran
     assert sum(ran.values()) < WebhookEvent.objects.count(), ran
 

@@ -1,9 +1,9 @@
 """The simulator stands alone (issue #13): no Django, nothing else of django_tamara.
 
 Each check runs in a brand-new virtualenv (``python -m venv``, no system site-packages)
-whose only additions are the repository root and PyJWT, put on its path by a ``.pth`` file
-(a venv of its own with PyJWT installed from the index would need the network), so
-``import django`` cannot succeed there.
+whose only additions are the app's package (the checkout's or an installed wheel's) and PyJWT,
+linked into one folder that a ``.pth`` file puts on its path (a venv of its own with PyJWT
+installed from the index would need the network), so ``import django`` cannot succeed there.
 """
 
 from __future__ import annotations
@@ -20,7 +20,11 @@ from pathlib import Path
 
 import pytest
 
+import django_tamara
+
 ROOT = Path(__file__).resolve().parent.parent
+#: The package under test: the checkout's django_tamara/, or an installed wheel's (noxfile.py).
+PACKAGE = Path(django_tamara.__file__).resolve().parent
 
 #: What the simulator may need outside the standard library: PyJWT only (#13).
 ALLOWED = ("jwt",)
@@ -28,7 +32,7 @@ ALLOWED = ("jwt",)
 
 @pytest.fixture(scope="module")
 def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment of a fresh virtualenv holding the repository and PyJWT, nothing else."""
+    """The environment of a fresh virtualenv holding the app's package and PyJWT, nothing else."""
     folder = tmp_path_factory.mktemp("venv-without-django")
     venv = folder / "venv"
     subprocess.run(
@@ -42,7 +46,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         module = __import__(name)
         (lib / name).symlink_to(Path(module.__file__).parent, target_is_directory=True)
     (site_packages,) = (venv / "lib").glob("python3*/site-packages")
-    (site_packages / "django-tamara-standalone.pth").write_text(f"{ROOT}\n{lib}\n")
+    # The package itself by a link too: its parent may be a site-packages holding Django.
+    (lib / "django_tamara").symlink_to(PACKAGE, target_is_directory=True)
+    (site_packages / "django-tamara-standalone.pth").write_text(f"{lib}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "DJANGO", "VIRTUAL_ENV"))}
     env["TAMARA_STANDALONE_PYTHON"] = str(venv / "bin" / "python")
     return env
@@ -146,7 +152,7 @@ def test_the_import_contract_covers_every_app_module() -> None:
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
     forbidden = set(config["importlinter:contract:simulator-independent"]["forbidden_modules"].split())
-    package = ROOT / "django_tamara"
+    package = PACKAGE
     modules = {
         f"django_tamara.{p.stem if p.suffix == '.py' else p.name}"
         for p in package.iterdir()

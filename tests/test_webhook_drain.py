@@ -1,8 +1,9 @@
 """One drain task per burst of webhooks (TAMARA["WEBHOOK_QUEUE_CACHE"]), and why none is lost.
 
-The task backend is django-tasks' Dummy backend, so the tests see exactly which tasks a
-delivery queued and run them when they choose: the interleavings of a delivery and a drain
-are played out step by step. The real worker on Redis runs in test_worker_rq and test_scale.
+The task backend is the tasks framework's Dummy backend (from django_tamara.background), so
+the tests see exactly which tasks a delivery queued and run them when they choose: the
+interleavings of a delivery and a drain are played out step by step. The real workers (RQ on
+Redis, Celery on RabbitMQ) run in test_worker_rq, test_worker_celery and test_scale.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import uuid
 import pytest
 from django.db import connections
 from django.test import Client
-from django_tasks import default_task_backend
 
 from django_tamara import lifecycle
+from django_tamara.background import DUMMY_BACKEND, IMMEDIATE_BACKEND, default_task_backend
 from django_tamara.client import get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
 from django_tamara.tasks import process_pending_events, process_webhook_event
@@ -36,7 +37,7 @@ QUEUE_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCA
 @pytest.fixture
 def queued(settings):
     """Deliveries share one drain through a gate in a cache; tasks are only recorded."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {"default": {"BACKEND": DUMMY_BACKEND}}
     settings.CACHES = {**settings.CACHES, "tamara": QUEUE_CACHE}
     settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara"}
     drain.open_gate(drain.gate_cache())
@@ -205,7 +206,7 @@ def test_a_failed_queue_keeps_the_delivery_and_opens_the_gate(
 def test_without_a_queue_cache_each_delivery_queues_its_own_task(
     settings, tamara_simulator, tamara_notification_receiver
 ):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {"default": {"BACKEND": DUMMY_BACKEND}}
     default_task_backend.clear()
     for _ in range(2):
         _, body = approved_order(tamara_simulator, tamara_notification_receiver)
@@ -216,7 +217,7 @@ def test_without_a_queue_cache_each_delivery_queues_its_own_task(
 
 def test_with_the_immediate_backend_a_backlog_is_drained_in_place(settings):
     """No other worker to share with: the drain works through the backlog without nesting."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": IMMEDIATE_BACKEND}}
     settings.CACHES = {**settings.CACHES, "tamara": QUEUE_CACHE}
     settings.TAMARA = {
         **settings.TAMARA,

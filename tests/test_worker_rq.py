@@ -1,4 +1,10 @@
-"""The queued path: webhook processing in a separate RQ worker process on Redis."""
+"""The queued path: webhook processing in a separate RQ worker process on Redis.
+
+RQ's backend (django-tasks-rq) builds on the django-tasks backport, so these run on Django 5.2
+and are skipped on Django 6 (a version cell, docs/tasks.md); tests/test_worker_celery.py is the
+same test on Celery for Django 6. Redis is the test's own (``private_redis``), never the
+machine's.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
-import rq
-import rq.job
-import rq.registry
 from django.db import connection
 
 from django_tamara import lifecycle
@@ -20,32 +22,24 @@ from django_tamara.client import get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
 
 from .payloads import checkout_payload
+from .services import PrivateRedis, engine_cell, stop_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(params=["drain", "per-event"])
-def queue_mode(request, settings) -> str:
-    """Both ways of queueing webhook processing: one drain per burst, or one task per delivery."""
-    if request.param == "drain":
-        settings.CACHES = {
-            **settings.CACHES,
-            "tamara": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL},
-        }
-        settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara"}
-    return request.param
+@pytest.fixture(autouse=True)
+def rq_cell() -> None:
+    engine_cell("rq")
 
 
 @pytest.fixture
-def rq_backend(settings, queue_mode):
-    redis_url = settings.REDIS_URL
-    redis.Redis.from_url(redis_url).ping()  # Redis must be there: a failure, not a skip
-    for key in redis.Redis.from_url(redis_url).keys("rq:*") + redis.Redis.from_url(redis_url).keys("*webhook-drain*"):
-        redis.Redis.from_url(redis_url).delete(key)
+def rq_backend(settings, queue_mode, private_redis: PrivateRedis) -> str:
+    """This test's web side enqueues on its own Redis, where its worker listens."""
+    settings.RQ_QUEUES = {"default": {"URL": private_redis.url, "DEFAULT_TIMEOUT": 300}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    return redis_url
+    return private_redis.url
 
 
 @pytest.fixture
@@ -69,12 +63,10 @@ def worker(rq_backend, queue_mode, tamara_simulator, settings):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    yield process
-    process.terminate()
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield process
+    finally:
+        stop_process(process)  # the work horse too, if it does not stop
 
 
 def wait_for(condition, timeout: float = 60.0) -> bool:
@@ -87,6 +79,10 @@ def wait_for(condition, timeout: float = 60.0) -> bool:
 
 
 def test_webhooks_are_processed_by_a_separate_worker(worker, queue_mode, rq_backend, tamara_simulator, live_server):
+    import redis
+    import rq.job
+    import rq.registry
+
     orders = []
     for _ in range(5):
         payload = checkout_payload(("80.00",), notification_url=f"{live_server.url}/tamara/webhooks/")
@@ -116,6 +112,9 @@ def test_webhooks_are_processed_by_a_separate_worker(worker, queue_mode, rq_back
 def test_supervisord_starts_a_killed_worker_again(private_redis, tmp_path):
     """The worker runs under sandbox_project/supervisord.conf (docs/scale.md, "Keep the worker
     running"): killed with SIGKILL, it is started again at once and takes jobs again."""
+    import redis
+    import rq
+
     from .services import SupervisedWorker
 
     env = {**os.environ, "TASKS_BACKEND": "rq", "REDIS_URL": private_redis.url}

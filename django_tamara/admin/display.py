@@ -55,6 +55,28 @@ def money(amount: Decimal | None, currency: str) -> str:
         return f"{amount} {currency}".strip()
 
 
+def amounts_as_text(value: Any) -> Any:
+    """``value`` with each money object of Tamara's (``{"amount": 450.0, "currency": "SAR"}``)
+    written as :func:`money` writes totals (``"450.00 SAR"``), at any depth.
+
+    Items keep the JSON numbers Tamara sent; shown as given they read ``450.0`` beside the
+    ``450.00 SAR`` totals, and a dinar's third decimal may be missing (#15). Only objects with
+    exactly those two keys and a numeric amount are money; everything else is kept as it is.
+    """
+    if isinstance(value, list):
+        return [amounts_as_text(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    amount, currency = value.get("amount"), value.get("currency")
+    if set(value) == {"amount", "currency"} and isinstance(currency, str):
+        if isinstance(amount, (int, float, str)) and not isinstance(amount, bool):
+            try:
+                return money(Decimal(str(amount)), currency)
+            except ArithmeticError:
+                return value
+    return {key: amounts_as_text(item) for key, item in value.items()}
+
+
 def pretty_json(value: Any) -> SafeString:
     """Indented, key-sorted JSON in a ``<pre>``, Arabic text kept readable (not ``\\u`` escaped)."""
     if value in (None, "", {}, []):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import TamaraOrder
-from .display import badge, money, pretty_json
+from .display import amounts_as_text, badge, money, pretty_json
 from .masking import mask_email, mask_phone, mask_pii
 
 
@@ -125,7 +125,8 @@ class OrderFields:
 
     @admin.display(description=_("items"))
     def items_display(self, obj: TamaraOrder) -> str:
-        return pretty_json(obj.items)
+        """The items, each amount at its currency's decimals like the totals beside them (#15)."""
+        return pretty_json(amounts_as_text(obj.items))
 
     @admin.display(description=_("shipping address"))
     def shipping_full(self, obj: TamaraOrder) -> str:

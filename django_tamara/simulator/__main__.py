@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from .cli import add_server_arguments, serving_line, simulator_from
+from .cli import add_server_arguments, serving_line, simulator_from, stopped_by_signals
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,14 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     simulator = simulator_from(
         options, api_token=options["api_token"], notification_token=options["notification_token"]
     )
-    try:
-        simulator.start()
-    except OSError as exc:
-        print(f"Cannot listen on {options['host']}:{options['port']}: {exc}", file=sys.stderr)
-        return 1
-    print(serving_line(simulator, options), flush=True)
-    print("Quit with CONTROL-C.", flush=True)
-    simulator.serve_forever()
+    with stopped_by_signals(simulator):  # Ctrl-C and SIGTERM stop it, even when SIGINT came ignored
+        try:
+            simulator.start()
+        except OSError as exc:
+            print(f"Cannot listen on {options['host']}:{options['port']}: {exc}", file=sys.stderr)
+            return 1
+        print(serving_line(simulator, options), flush=True)
+        print("Quit with CONTROL-C.", flush=True)
+        simulator.serve_forever()
     return 0
 
 

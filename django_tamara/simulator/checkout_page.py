@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import escape
 
+from .money import Money, MoneyError
 from .orders import Order, instalment_plan
 
 __all__ = ["render_checkout", "render_message", "page_language"]
@@ -76,6 +77,19 @@ def page_language(requested: object, locale: object) -> str:
     return "en"
 
 
+def _amount(value: object) -> str:
+    """An item's ``{"amount": 450.0, "currency": "SAR"}`` as ``450.00 SAR``, at the currency's decimals.
+
+    The payload keeps the JSON number the shop sent (``450.0``); the page shows it as the total
+    beside it is shown (#15). Anything that is not money is shown as given.
+    """
+    try:
+        return str(Money.from_api(value))
+    except MoneyError:
+        data = value if isinstance(value, dict) else {}
+        return f"{data.get('amount', '')} {data.get('currency', '')}".strip()
+
+
 def _page(lang: str, body: str) -> str:
     direction = "rtl" if lang == "ar" else "ltr"
     t = TEXT[lang]
@@ -93,12 +107,11 @@ def render_checkout(order: Order, lang: str, today: date) -> str:
     t = TEXT[lang]
     rows = []
     for item in order.payload.get("items") or []:
-        amount = item.get("total_amount") or {}
         rows.append(
             '<tr class="item">'
             f'<td class="name">{escape(str(item.get("name", "")))}</td>'
             f'<td class="num quantity">{escape(str(item.get("quantity", "")))}</td>'
-            f'<td class="num">{escape(str(amount.get("amount", "")))} {escape(str(amount.get("currency", "")))}</td>'
+            f'<td class="num amount">{escape(_amount(item.get("total_amount")))}</td>'
             "</tr>"
         )
     plan_rows = []

@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Mapping
+import signal
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, Iterator, Mapping
 
 from .core import Simulator
 
-__all__ = ["add_server_arguments", "simulator_from", "serving_line"]
+__all__ = ["add_server_arguments", "simulator_from", "serving_line", "stopped_by_signals", "STOP_SIGNALS"]
+
+#: The signals that stop a running simulator: Ctrl-C's, and what supervisors and ``kill`` send.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,3 +64,31 @@ def serving_line(simulator: Simulator, options: Mapping[str, Any]) -> str:
     ]
     mode = f" ({', '.join(modes)})" if modes else ""
     return f"Tamara simulator serving on {simulator.url}{mode}. Control API: {simulator.url}/simulator/"
+
+
+@contextmanager
+def stopped_by_signals(simulator: Simulator) -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM stop ``simulator`` cleanly (threads joined, port
+    closed) and end the block quietly, whatever signal handling the process inherited.
+
+    Python turns SIGINT into ``KeyboardInterrupt`` only when it starts with SIGINT at its
+    default; a child of a shell that ignores it (a background job, ``trap '' INT``, some
+    supervisors) starts with it ignored, so Ctrl-C's signal did nothing, and SIGTERM's default
+    ends the process without the stop (#15). Enter the block before ``simulator.start()``: a
+    signal sent as soon as the port answers must find the handlers in place.
+    """
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for number in STOP_SIGNALS:  # a second signal must not interrupt the stop itself
+            signal.signal(number, signal.SIG_IGN)
+        raise KeyboardInterrupt  # what serve_forever() waits for, and what ends the block
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)

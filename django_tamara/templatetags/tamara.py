@@ -12,6 +12,11 @@ The amount is money on a page that a customer's input may reach, so it is parsed
 and written quantised to the currency's places, never copied as given; anything that is not
 an amount renders nothing. The configuration is JSON escaped the way ``json_script`` does it,
 so no value of the settings can close the ``<script>`` element.
+
+While ``API_URL`` is the local simulator, the script is the simulator's stand-in
+(``<API_URL>/widget-v2/tamara-widget.js``) rather than Tamara's CDN, unless the shop set
+``WIDGET_URL`` itself: a page of a shop that talks to no real Tamara should not load Tamara's
+script either (#15).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import urlparse
 
 from django import template
 from django.template.context import Context
@@ -32,7 +38,7 @@ from ..money import Money, MoneyError
 register = template.Library()
 logger = logging.getLogger("django_tamara.templatetags")
 
-__all__ = ["tamara_widget", "widget_config", "widget_amount"]
+__all__ = ["tamara_widget", "widget_config", "widget_amount", "widget_script_url"]
 
 #: Where the page-wide "already emitted" mark lives in the render context (see below).
 _EMITTED = "django_tamara.widget_script_emitted"
@@ -75,6 +81,27 @@ def widget_config(lang: str | None = None) -> dict[str, str]:
     }
 
 
+#: Hosts of a simulator on this machine (the same set as ``checks.LOOPBACK``; the two modules
+#: sit on one layer and do not import each other).
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+#: Where the simulator serves its stand-in for the widget (django_tamara/simulator/control.py).
+SIMULATOR_WIDGET_PATH = "/widget-v2/tamara-widget.js"
+
+
+def widget_script_url() -> str:
+    """The widget script: ``WIDGET_URL`` if the shop set it, the simulator's when local, else the CDN."""
+    if "WIDGET_URL" not in tamara_settings.user_settings:
+        api_url = str(tamara_settings.API_URL or "")
+        try:
+            host = urlparse(api_url).hostname
+        except ValueError:
+            host = None
+        if host in _LOOPBACK:
+            return api_url.rstrip("/") + SIMULATOR_WIDGET_PATH
+    return str(tamara_settings.WIDGET_URL)
+
+
 def _script_once(context: Context, lang: str | None) -> SafeString:
     """The configuration and the script, the first time on this page; nothing afterwards.
 
@@ -90,7 +117,7 @@ def _script_once(context: Context, lang: str | None) -> SafeString:
     return format_html(
         '<script>window.tamaraWidgetConfig = {};</script>\n<script src="{}" defer></script>\n',
         mark_safe(config),  # escaped above for a <script> body, where HTML escaping is wrong
-        tamara_settings.WIDGET_URL,
+        widget_script_url(),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_tamara.conf import tamara_settings
-from django_tamara.simulator.cli import add_server_arguments, serving_line, simulator_from
+from django_tamara.simulator.cli import add_server_arguments, serving_line, simulator_from, stopped_by_signals
 
 
 class Command(BaseCommand):
@@ -27,10 +27,11 @@ class Command(BaseCommand):
         if not api_token or not notification_token:
             raise CommandError("Set TAMARA['API_TOKEN'] and TAMARA['NOTIFICATION_TOKEN'] (the tokens the shop uses).")
         simulator = simulator_from(options, api_token=api_token, notification_token=notification_token)
-        try:
-            simulator.start()
-        except OSError as exc:
-            raise CommandError(f"Cannot listen on {options['host']}:{options['port']}: {exc}") from None
-        self.stdout.write(serving_line(simulator, options))
-        self.stdout.write("Quit with CONTROL-C.")
-        simulator.serve_forever()
+        with stopped_by_signals(simulator):  # Ctrl-C and SIGTERM stop it, even when SIGINT came ignored
+            try:
+                simulator.start()
+            except OSError as exc:
+                raise CommandError(f"Cannot listen on {options['host']}:{options['port']}: {exc}") from None
+            self.stdout.write(serving_line(simulator, options))
+            self.stdout.write("Quit with CONTROL-C.")
+            simulator.serve_forever()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+from urllib.parse import urlparse
 
 from django.core.management.base import BaseCommand, CommandError
 
 from django_tamara import lifecycle, reconcile
-from django_tamara.exceptions import TamaraError
+from django_tamara.checks import LOOPBACK
+from django_tamara.conf import tamara_settings
+from django_tamara.exceptions import NotFound, TamaraError
+from django_tamara.models import TamaraOrder
 from django_tamara.webhooks.processing import retry_failed_events
 
 
@@ -29,7 +34,10 @@ class Command(BaseCommand):
                 order, result = lifecycle.sync_by_id(options["order"])
                 lifecycle.settle(order, fetch=False)  # authorise when due, as for every synced order
             except TamaraError as error:
-                raise CommandError(f"could not sync order {options['order']}: {error}") from None
+                message = f"could not sync order {options['order']}: {error}"
+                if isinstance(error, NotFound):
+                    message += _local_simulator_cause(options["order"])
+                raise CommandError(message) from None
             verb = "created" if result.created else ("updated" if result.changed else "unchanged")
             self.stdout.write(f"{order.order_id}: {order.status} ({verb})")
             return
@@ -54,3 +62,28 @@ class Command(BaseCommand):
         )
         if progress.failed:
             raise CommandError(f"{progress.failed} orders could not be synced")
+
+
+def _local_simulator_cause(order_id: str) -> str:
+    """Why a local simulator may not know the order, or ``""`` when ``API_URL`` is not local.
+
+    The simulator keeps its orders in memory: a restart forgets every one while the shop's
+    database still has them, so a bare 404 there usually means that, not a wrong id (#15).
+    """
+    api_url = str(tamara_settings.API_URL)
+    try:
+        if urlparse(api_url).hostname not in LOOPBACK:
+            return ""
+        known = TamaraOrder.objects.filter(order_id=uuid.UUID(order_id)).exists()
+    except ValueError:  # a malformed API_URL or order id: nothing more to say than the 404
+        return ""
+    where = (
+        "this order exists only in the shop's database now"
+        if known
+        else "an order placed before it last started exists only in the shop's database now"
+    )
+    return (
+        f". API_URL ({api_url}) is a local simulator, which keeps its orders in memory and forgets "
+        f"them all when it restarts: {where}. Place a new order against the running simulator "
+        "(docs/troubleshooting.md)."
+    )

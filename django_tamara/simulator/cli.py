@@ -81,7 +81,7 @@ def stopped_by_signals(simulator: Simulator) -> Iterator[None]:
     def stop(signum: int, frame: FrameType | None) -> None:
         for number in STOP_SIGNALS:  # a second signal must not interrupt the stop itself
             signal.signal(number, signal.SIG_IGN)
-        raise KeyboardInterrupt  # what serve_forever() waits for, and what ends the block
+        simulator.request_stop()  # serve_forever() returns and stops; no exception raised here
 
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Self, cast
 
 from .delivery import Delivery
@@ -35,6 +36,8 @@ class Serving(Delivery):
     _thread: threading.Thread | None
     _sweeper: threading.Thread | None
     _stopping: threading.Event
+    #: Set by :meth:`request_stop`, a plain attribute so that a signal handler may set it.
+    _stop_requested: bool = False
 
     def start(self) -> Self:
         """Serve in a background thread; returns ``self`` (``.url`` is then known)."""
@@ -67,13 +70,22 @@ class Serving(Delivery):
         if self._sweeper is not None:
             self._sweeper.join(timeout=5)
             self._sweeper = None
+        self._stop_requested = False  # consumed: a later serve_forever() serves again
+
+    def request_stop(self) -> None:
+        """Ask :meth:`serve_forever` to stop, from a signal handler: no lock is taken.
+
+        A handler that raised instead (``KeyboardInterrupt``) could land inside the lock
+        handling of ``Event.wait`` and be printed as "ignored due to race condition" (#15); a
+        handler that set an ``Event`` could deadlock on the lock its own thread holds."""
+        self._stop_requested = True
 
     def serve_forever(self) -> None:
-        """Start and block until interrupted (Ctrl-C), then stop; for the management command."""
+        """Start and block until interrupted (Ctrl-C, :meth:`request_stop`), then stop."""
         self.start()
         try:
-            while not self._stopping.wait(0.5):
-                pass
+            while not (self._stop_requested or self._stopping.is_set()):
+                time.sleep(0.1)  # a signal's handler runs between two sleeps
         except KeyboardInterrupt:
             pass
         finally:

@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -49,6 +50,10 @@ PYTHONS = sorted({python for python, _ in CELLS})
 NEWEST_PYTHON = PYTHONS[-1]
 NEWEST_DJANGO = "6.1"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/django_tamara"
+#: The machine's temporary folder, read before a session's create_tmp() points TMPDIR into .nox/:
+#: the suite's tmp_path holds unix sockets (supervisord's, PostgreSQL's), whose paths must stay
+#: short (at most 107 bytes), so pytest runs with this one in every session.
+SYSTEM_TMP = tempfile.gettempdir()
 #: What no suite run needs: copied to the wheel session's suite folder, everything else of the
 #: checkout is (the package above all: the suite must import the installed one).
 NOT_COPIED = {"django_tamara", ".git", ".nox", ".venv", "build", "dist", "site", "artifacts", ".mypy_cache"}
@@ -140,7 +145,7 @@ def tests(session: nox.Session, django: str, db: str) -> None:
     _pip_install(session, "-e", f".[test,docs,{_engine_extra(django)}]", _django_requirement(django))
     session.run("python", "-m", "django", "--version")
     env = _database_env(session, db, _cell_name(str(session.python), django))
-    session.run("python", "-m", "pytest", *session.posargs, env=env)
+    session.run("python", "-m", "pytest", *session.posargs, env={**env, "TMPDIR": SYSTEM_TMP})
 
 
 @nox.session(python=NEWEST_PYTHON)
@@ -192,7 +197,11 @@ def wheel(session: nox.Session, db: str) -> None:
             shutil.copytree(entry, suite / entry.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(entry, suite / entry.name)
-    env = {**_database_env(session, db, "wheel_" + _cell_name(NEWEST_PYTHON, django)), "TAMARA_EXPECT_INSTALLED": "1"}
+    env = {
+        **_database_env(session, db, "wheel_" + _cell_name(NEWEST_PYTHON, django)),
+        "TAMARA_EXPECT_INSTALLED": "1",
+        "TMPDIR": SYSTEM_TMP,
+    }
     with session.chdir(suite):
         # From the copy, as pytest runs: the checkout's django_tamara/ would shadow the wheel.
         where = session.run(

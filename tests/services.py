@@ -501,10 +501,19 @@ class SupervisedWorker:
     ``directory``.
     """
 
+    #: A unix socket's path holds at most 107 bytes (sun_path); supervisord's is in ``directory``.
+    SOCKET_PATH_MAX = 100
+
     def __init__(self, env: Mapping[str, str], directory: Path) -> None:
         self.engine = env.get("TASKS_BACKEND", "rq")
         self.conf, self.program = WORKERS[self.engine]
         self.directory = Path(directory)
+        if len(str(self.directory / "supervisor.sock")) > self.SOCKET_PATH_MAX:
+            # A deep pytest tmp_path (nox's sessions set TMPDIR inside .nox/) would make
+            # supervisord fail with "AF_UNIX path too long": use a short folder of its own.
+            self.directory = Path(
+                tempfile.mkdtemp(prefix="tamara-supervisor-", dir="/tmp" if os.path.isdir("/tmp") else None)
+            )
         self.directory.mkdir(parents=True, exist_ok=True)
         self.env = {**env, "SHOP_DIR": str(ROOT), "SHOP_PYTHON": sys.executable, "SUPERVISOR_DIR": str(self.directory)}
         self.process: subprocess.Popen | None = None
@@ -588,7 +597,8 @@ class SupervisedWorker:
         return found[-1]
 
     def log_tail(self, chars: int = 3000) -> str:
-        logs = sorted(self.directory.glob(f"{self.program.split(':')[0]}*.log")) + [self.directory / "supervisord.log"]
+        logs = sorted(self.directory.glob(f"{self.program.split(':')[0]}*.log"))
+        logs += [self.directory / "supervisord.log", self.directory / "supervisord.out"]  # .out: why it did not start
         text = ""
         for log in logs:
             with contextlib.suppress(OSError):

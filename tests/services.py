@@ -288,6 +288,24 @@ def private_rabbitmq() -> Iterator[PrivateRabbitVhost]:
         yield server
 
 
+def approve_orders(shop_url: str, simulator: Any, count: int) -> list[Any]:
+    """``count`` orders opened with ``shop_url``'s webhook, mirrored, then approved at the
+    simulator: the burst the worker tests hand to a separate worker."""
+    from django_tamara import lifecycle
+    from django_tamara.client import get_client
+
+    from .payloads import checkout_payload
+
+    orders = []
+    for _ in range(count):
+        payload = checkout_payload(("80.00",), notification_url=f"{shop_url}/tamara/webhooks/")
+        order, _ = lifecycle.sync_by_id(get_client().create_checkout_session(payload).order_id)
+        orders.append(order)
+    for order in orders:
+        simulator.approve(str(order.order_id))
+    return orders
+
+
 @contextlib.contextmanager
 def rabbitmq_vhost_if(needed: bool) -> Iterator[PrivateRabbitVhost | None]:
     """A vhost of the test's own when the engine is Celery (an unreachable RabbitMQ fails the

@@ -22,15 +22,13 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from django_tamara import lifecycle
-from django_tamara.client import get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
 
-from .payloads import checkout_payload
 from .services import (
     PrivateRabbitVhost,
     PrivateRedis,
     SupervisedWorker,
+    approve_orders,
     engine_cell,
     private_rabbitmq,
     stop_process,
@@ -146,14 +144,7 @@ def tasks_run(redis: PrivateRedis) -> list[str]:
 def test_webhooks_are_processed_by_a_separate_celery_worker(
     worker, queue_mode, private_redis, tamara_simulator, live_server
 ):
-    orders = []
-    for _ in range(5):
-        payload = checkout_payload(("80.00",), notification_url=f"{live_server.url}/tamara/webhooks/")
-        session = get_client().create_checkout_session(payload)
-        order, _ = lifecycle.sync_by_id(session.order_id)
-        orders.append(order)
-    for order in orders:
-        tamara_simulator.approve(str(order.order_id))
+    orders = approve_orders(live_server.url, tamara_simulator, count=5)
     # The web process only stored the events; the worker authorises.
     assert WebhookEvent.objects.filter(event_type="order_approved").count() == 5
     try:

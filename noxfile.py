@@ -145,7 +145,7 @@ def tests(session: nox.Session, django: str, db: str) -> None:
     _pip_install(session, "-e", f".[test,docs,{_engine_extra(django)}]", _django_requirement(django))
     session.run("python", "-m", "django", "--version")
     env = _database_env(session, db, _cell_name(str(session.python), django))
-    session.run("python", "-m", "pytest", *session.posargs, env={**env, "TMPDIR": SYSTEM_TMP})
+    session.run("python", "-m", "tests.run", *session.posargs, env={**env, "TMPDIR": SYSTEM_TMP})
 
 
 @nox.session(python=NEWEST_PYTHON)
@@ -218,7 +218,7 @@ def wheel(session: nox.Session, db: str) -> None:
         check_env = {"DATABASE_URL": f"sqlite:///{tmp / 'wheel-check.sqlite3'}"}
         session.run(python, "manage.py", "migrate", "--noinput", "-v", "0", env=check_env, external=True)
         session.run(python, "manage.py", "check", env=check_env, external=True)
-        session.run(python, "-m", "pytest", *session.posargs, env=env, external=True)
+        session.run(python, "-m", "tests.run", *session.posargs, env=env, external=True)
 
 
 def _check_wheel_contents(session: nox.Session, wheel_file: Path) -> None:

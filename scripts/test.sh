@@ -13,4 +13,4 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" =
 fi
 
 . scripts/_venv.sh "test,docs"
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m tests.run "$@"

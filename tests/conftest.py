@@ -20,6 +20,16 @@ from .services import private_postgres, private_redis, queue_mode  # noqa: F401 
 pytest_plugins = ["tests.one_writer"]
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The adapters' tests (tests/contrib/) run only under their own settings (tests/run.py)."""
+    if collection_path == HERE / "contrib" and os.environ.get("DJANGO_SETTINGS_MODULE") != "tests.contrib.settings":
+        return True
+    return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """With TAMARA_EXPECT_INSTALLED=1 (noxfile.py's wheel session), fail the run unless the app
     under test is the installed wheel, not a checkout's django_tamara/ on the path."""

@@ -74,11 +74,12 @@ def setup_django(**extra: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def ensure_database() -> None:
+def ensure_database(url: str = DATABASE_URL) -> None:
+    """Create the PostgreSQL database ``url`` names (the benchmark site's by default) if missing."""
     import psycopg
 
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -149,6 +150,45 @@ def gunicorn(workers: int = 2, threads: int = 1, **env: str) -> Iterator[str]:
     ]
     with process(args, server_env(**env), ready_url=f"{url}/admin/login/") as proc:
         STARTED["gunicorn"] = proc.pid
+        yield url
+
+
+@contextlib.contextmanager
+def gunicorn_site(
+    wsgi: str, settings: str, database_url: str, workers: int = 2, threads: int = 1, *, label: str = "peer", **env: str
+) -> Iterator[str]:
+    """:func:`gunicorn` for another Django project (the peer site of ``end_to_end.py``): its WSGI
+    application, settings and PostgreSQL database, which is created and migrated first.
+
+    Same process shape as the benchmark site's (sync workers, persistent connections, the
+    harness's tokens), so the sides differ in their code only. ``STARTED[label]`` is its pid.
+    """
+    ensure_database(database_url)
+    site_env = server_env(DJANGO_SETTINGS_MODULE=settings, DATABASE_URL=database_url, **env)
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=site_env, check=True
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        wsgi,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--access-logfile",
+        "/dev/null",
+    ]
+    # Any answer at all (a 404 for "/") means a worker is serving.
+    with process(args, site_env, ready_url=f"{url}/") as proc:
+        STARTED[label] = proc.pid
         yield url
 
 

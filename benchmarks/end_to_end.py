@@ -25,7 +25,8 @@ The old comparison stays as an informative line: the app against the same number
 ``requests.Session`` calls to the simulator, with no Django at all.
 
 ``BENCH_PROFILE=/tmp/shop.txt`` also records the shop's gunicorn with py-spy while the app
-side runs (``pip install py-spy`` first; raw collapsed stacks).
+side runs (``pip install py-spy`` first; raw collapsed stacks); ``BENCH_PROFILE_FLAGS=--gil``
+passes py-spy more flags (``--gil``: only the samples that hold the GIL, the shop's own CPU).
 """
 
 from __future__ import annotations
@@ -197,7 +198,19 @@ def profiling(pid: int) -> Iterator[None]:
         yield
         return
     spy = subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "-o", target, "--nonblocking"]
+        [
+            "py-spy",
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--format",
+            "raw",
+            "-o",
+            target,
+            "--nonblocking",
+            *os.environ.get("BENCH_PROFILE_FLAGS", "").split(),
+        ]
     )
     time.sleep(1)
     try:

@@ -5,8 +5,11 @@ trust them. The landing views sync the order from Tamara (the success view also 
 when approved), so a shop whose webhooks are late still shows the right state; then they
 redirect to the shop.
 
-Two things keep that cheap and clean (#12):
+Three things keep that cheap and clean (#12, #17):
 
+- the success view of an order the shop already holds as authorised (or past it, or closed)
+  asks Tamara nothing: the webhook got there first, and nothing the customer's return could
+  teach changes what the shop shows (the customer's "Approve" is then one query, not a call);
 - a customer reloading the page, or a bot replaying the URL, costs at most one call to Tamara
   per order every ``LANDING_SYNC_SECONDS``: the throttle is one atomic ``cache.add`` on the
   ``default`` cache, shared by every process when that cache is (Redis, Memcached);
@@ -32,6 +35,7 @@ from . import lifecycle
 from .conf import tamara_settings
 from .exceptions import TamaraError
 from .models import TamaraOrder
+from .states import AUTHORISED_OR_LATER, FINAL
 
 logger = logging.getLogger("django_tamara.views")
 
@@ -117,10 +121,19 @@ def _sync_quietly(order: TamaraOrder, *, authorise: bool) -> None:
         logger.warning("could not sync order %s on return from checkout: %s", order.order_id, error)
 
 
+def settled_already(order: TamaraOrder) -> bool:
+    """True when the success view has nothing to learn: the order is authorised or past it,
+    or closed. Only an order still ``new``, ``approved`` or ``on_hold`` can be moved by the
+    sync and authorisation of the customer's return."""
+    return order.status in AUTHORISED_OR_LATER or order.status in FINAL
+
+
 def _landing(request: HttpRequest, setting: str, *, authorise: bool) -> HttpResponse:
     order = _order_from(request)
     if order is None:  # nothing to sync, and no order to show: the shop's failure page
         return _redirect("FAILURE_URL", None)
+    if authorise and settled_already(order):
+        return _redirect(setting, order)
     if may_sync(order):
         _sync_quietly(order, authorise=authorise)
     return _redirect(setting, order)

@@ -24,7 +24,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from ..conf import tamara_settings
@@ -90,19 +90,24 @@ def open_intent(
         # Tamara refuses a second refund with the same merchant_refund_id, so even a repeat
         # that slipped past every check here could not refund twice.
         merchant_refund_id = f"django-tamara-{uuid.uuid4().hex}"
+    # No savepoint of its own (two round trips on every attempt, #17): under the order's lock
+    # and after refuse_if_held, the partial unique index cannot refuse this row. Should it
+    # ever, the caller's atomic block rolls back with the error, since no query can follow
+    # a refused INSERT in the same transaction.
     try:
-        with transaction.atomic():
-            return Intent.objects.create(
-                order=locked,
-                kind=kind,
-                amount=amount.amount,
-                currency=amount.currency,
-                merchant_refund_id=merchant_refund_id or "",
-                user=user if getattr(user, "pk", None) else None,
-            )
-    except IntegrityError:  # the partial unique index: another attempt is unsettled
-        refuse_if_held(locked)
-        raise
+        return Intent.objects.create(
+            order=locked,
+            kind=kind,
+            amount=amount.amount,
+            currency=amount.currency,
+            merchant_refund_id=merchant_refund_id or "",
+            user=user if getattr(user, "pk", None) else None,
+        )
+    except IntegrityError as error:  # the partial unique index: another attempt is unsettled
+        raise OrderHeld(
+            f"order {locked.order_reference_id} is held: another capture, refund or cancel is not "
+            "confirmed by Tamara yet"
+        ) from error
 
 
 def link_audit(intent: Intent, record: OrderAction) -> None:

@@ -319,12 +319,15 @@ def _record(
     extra: dict[str, Any],
 ) -> Any:
     """Write the row Tamara's answer describes and the order's new total, without a re-fetch."""
-    row, created = model.objects.get_or_create(
-        **{key: tamara_id},
-        defaults={"order": locked, "amount": amount.amount, "currency": amount.currency, **extra},
+    # A plain read, then a plain INSERT: every writer of ledger rows holds the order's lock, as
+    # the caller does, so no one can add this row in between, and get_or_create's savepoint
+    # would be two more round trips for nothing (#17).
+    existing = model.objects.filter(**{key: tamara_id}).first()
+    if existing is not None:  # a sync got there first
+        return existing
+    row = model.objects.create(
+        **{key: tamara_id}, order=locked, amount=amount.amount, currency=amount.currency, **extra
     )
-    if not created:  # a sync got there first
-        return row
     old_status = locked.status
     setattr(locked, total_field, getattr(locked, total_field) + amount.amount)
     fields = [total_field, "date_updated"]

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from ..client import TamaraClient, get_client
 from ..conf import tamara_settings
-from ..exceptions import Conflict, InvalidTransition, TamaraTimeout
+from ..exceptions import Conflict, InvalidTransition, TamaraError, TamaraTimeout
 from ..models import Intent, TamaraOrder
 from ..states import OrderStatus
 from ..wire import plain_json
@@ -87,28 +87,34 @@ def authorise(order: TamaraOrder, *, client: TamaraClient | None = None) -> Sync
         sync(order, client=client)  # perhaps approved meanwhile; kept even if we stop below
     with transaction.atomic():
         row = lock(order)
-        if row.status != S.APPROVED:
-            refresh(order, row)
-            if row.status in (S.NEW, S.ON_HOLD, S.DECLINED, S.EXPIRED):
-                raise InvalidTransition(f"order {row.order_id} is {row.status}, not approved: nothing to authorise")
-            return SyncResult(old_status=row.status, new_status=row.status)  # already authorised
         try:
-            answer = client.authorise_order(str(row.order_id))
-        except (Conflict, TamaraTimeout) as error:
-            logger.info("order %s: %s; reconciling by fetching the order", row.order_id, type(error).__name__)
-            result = apply(row, client.get_order(str(row.order_id)))
-        else:
-            old = row.status
-            if answer.auto_captured or answer.status not in (S.AUTHORISED,):
-                result = apply(row, client.get_order(str(row.order_id)))
-            else:
-                row.status = S.AUTHORISED
-                if answer.payment_type:
-                    row.payment_type = answer.payment_type
-                row.save(update_fields=["status", "payment_type", "date_updated"])
-                result = SyncResult(old_status=old, new_status=S.AUTHORISED, changed_fields=["status"])
-                emit_on_commit(row, result)
-    refresh(order, row)
+            result = _authorise_locked(row, client)
+        finally:
+            refresh(order, row)
+    return result
+
+
+def _authorise_locked(row: TamaraOrder, client: TamaraClient) -> SyncResult:
+    """Authorise the locked order if it is approved; what :func:`authorise` and :func:`settle`
+    do once they hold the row."""
+    if row.status != S.APPROVED:
+        if row.status in (S.NEW, S.ON_HOLD, S.DECLINED, S.EXPIRED):
+            raise InvalidTransition(f"order {row.order_id} is {row.status}, not approved: nothing to authorise")
+        return SyncResult(old_status=row.status, new_status=row.status)  # already authorised
+    try:
+        answer = client.authorise_order(str(row.order_id))
+    except (Conflict, TamaraTimeout) as error:
+        logger.info("order %s: %s; reconciling by fetching the order", row.order_id, type(error).__name__)
+        return apply(row, client.get_order(str(row.order_id)))
+    if answer.auto_captured or answer.status not in (S.AUTHORISED,):
+        return apply(row, client.get_order(str(row.order_id)))
+    old = row.status
+    row.status = S.AUTHORISED
+    if answer.payment_type:
+        row.payment_type = answer.payment_type
+    row.save(update_fields=["status", "payment_type", "date_updated"])
+    result = SyncResult(old_status=old, new_status=S.AUTHORISED, changed_fields=["status"])
+    emit_on_commit(row, result)
     return result
 
 
@@ -121,21 +127,47 @@ def settle(
 ) -> SyncResult:
     """Sync the order, then authorise it if it is approved and ``AUTO_AUTHORISE`` is on.
 
-    The sync commits on its own, so what it learnt is kept even if authorising fails.
+    One transaction and one lock for both (#17: a webhook's processing and the customer's
+    return are each one round of the order's lock, not two). The fetch happens before the
+    lock; the authorise call is made holding it, as :func:`authorise` does. What the sync
+    learnt is committed even if authorising fails (the error is raised after the commit).
     ``fetch=False`` skips the sync when the caller knows Tamara has nothing new (webhook
     processing's echo of the app's own call). ``and_then``, the caller's own bookkeeping (the
-    webhook event's "done"), runs in the transaction of the authorisation, or on its own when
-    there is nothing to authorise: a flash sale is thousands of these, and each commit is a
-    disk flush.
+    webhook event's "done"), runs in the same transaction once the order is settled: a flash
+    sale is thousands of these, and each commit is a disk flush.
     """
-    result = sync(order, client=client) if fetch else SyncResult(old_status=order.status, new_status=order.status)
-    if order.status == S.APPROVED and tamara_settings.AUTO_AUTHORISE:
-        with transaction.atomic():
-            result = authorise(order, client=client)
-            if and_then is not None:
-                and_then()
-    elif and_then is not None:
-        and_then()
+    due = bool(tamara_settings.AUTO_AUTHORISE)
+    if not fetch:
+        result = SyncResult(old_status=order.status, new_status=order.status)
+        if due and order.status == S.APPROVED:
+            with transaction.atomic():
+                result = authorise(order, client=client)
+                if and_then is not None:
+                    and_then()
+        elif and_then is not None:
+            and_then()
+        return result
+    client = client or get_client()
+    data = client.get_order(str(order.order_id))
+    unchanged = order.pk and order.raw == plain_json(data) and intents.unsettled(order) is None
+    if unchanged and not (due and order.status == S.APPROVED):  # nothing to write, nothing to authorise
+        if and_then is not None:
+            and_then()
+        return SyncResult(old_status=order.status, new_status=order.status)
+    failure: TamaraError | None = None
+    with transaction.atomic():
+        row = lock(order)
+        result = apply(row, data)
+        if due and row.status == S.APPROVED:
+            try:
+                result = _authorise_locked(row, client)
+            except TamaraError as error:  # keep what the sync learnt: commit, then raise
+                failure = error
+        if failure is None and and_then is not None:
+            and_then()
+    refresh(order, row)
+    if failure is not None:
+        raise failure
     return result
 
 

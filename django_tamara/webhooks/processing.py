@@ -13,7 +13,7 @@ import logging
 import traceback
 from typing import Any, Callable
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .. import lifecycle
@@ -37,7 +37,13 @@ def process_event(event_pk: int, *, refetch: bool = False) -> str:
     (reason and traceback) for :func:`retry_failed_events`.
     """
     try:  # get(), not first(): no ORDER BY to compile for a row found by its key
-        event = WebhookEvent.objects.select_related("order").get(pk=event_pk)
+        event = (
+            WebhookEvent.objects.select_related("order")
+            .annotate(
+                order_held=Exists(Intent.objects.filter(order_id=OuterRef("order__pk"), state__in=Intent.UNSETTLED))
+            )
+            .get(pk=event_pk)
+        )  # with the question already_known asks first, in the same query (#17)
     except WebhookEvent.DoesNotExist:
         return "skipped"
     if event.state in (WebhookEvent.State.DONE, WebhookEvent.State.IGNORED):
@@ -82,7 +88,10 @@ def already_known(order: TamaraOrder, event: WebhookEvent) -> bool:
     change, so a change made beside one we already know has an event of its own, and
     reconciliation catches any that is lost.
     """
-    if order.intents.filter(state__in=Intent.UNSETTLED).exists():
+    held = getattr(event, "order_held", None)  # annotated by process_event's query
+    if held is None:
+        held = order.intents.filter(state__in=Intent.UNSETTLED).exists()
+    if held:
         return False  # Tamara's answer to our own call may be in this event: always look (#12)
     kind = EVENTS.get(event.event_type)
     if kind is None:

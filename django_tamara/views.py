@@ -51,7 +51,10 @@ def _order_from(request: HttpRequest) -> TamaraOrder | None:
         order_id = uuid.UUID(request.GET.get("orderId", ""))
     except ValueError:
         return None
-    return TamaraOrder.objects.filter(order_id=order_id).first()
+    try:  # get(), not first(): no ORDER BY to compile for a row found by its unique key
+        return TamaraOrder.objects.get(order_id=order_id)
+    except TamaraOrder.DoesNotExist:
+        return None
 
 
 def landing_url(setting: str, order: TamaraOrder | None) -> str:

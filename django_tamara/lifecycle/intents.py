@@ -195,7 +195,10 @@ def settle_from_ledger(locked: TamaraOrder, *, now: dt.datetime | None = None) -
     """
     now = now or timezone.now()
     settled = []
-    for intent in Intent.objects.filter(order_id=locked.pk, state__in=Intent.UNSETTLED).select_related("order"):
+    # Not select_related("order"): the caller holds the order already, and the join would
+    # compile and read every column of it again on each sync (#17).
+    for intent in Intent.objects.filter(order_id=locked.pk, state__in=Intent.UNSETTLED):
+        intent.order = locked
         row = matching_row(locked, intent)
         if row is not None:
             if confirm(intent, getattr(row, LEDGER[intent.kind][1])):

@@ -116,6 +116,26 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a process still running: not gone, and not a zombie (dead, and only
+    waiting for a parent, or for init after its parent exited, to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def none_running(pids: Sequence[int], timeout: float = 10.0) -> bool:
+    """Wait until none of ``pids`` runs (a SIGKILL takes effect a moment after it is sent)."""
+    deadline = time.monotonic() + timeout
+    while any(running(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def kill_pids(pids: Sequence[int], sig: int = signal.SIGKILL) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):

@@ -30,7 +30,9 @@ from .services import (
     SupervisedWorker,
     approve_orders,
     engine_cell,
+    none_running,
     private_rabbitmq,
+    running,
     stop_process,
     wait_until,
 )
@@ -188,4 +190,4 @@ def test_supervisord_starts_a_killed_celery_worker_again(private_rabbitmq, priva
         wait_until(lambda: consumers() == 1, timeout=30, what=f"the restarted worker on {private_rabbitmq.queue}")
     finally:
         worker.stop()
-    assert not any(Path(f"/proc/{pid}").exists() for pid in (first, second))
+    assert none_running([first, second]), [pid for pid in (first, second) if running(pid)]

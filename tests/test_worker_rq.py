@@ -19,7 +19,7 @@ from django.db import connection
 
 from django_tamara.models import TamaraOrder, WebhookEvent
 
-from .services import PrivateRedis, approve_orders, engine_cell, stop_process
+from .services import PrivateRedis, approve_orders, engine_cell, none_running, running, stop_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -126,4 +126,4 @@ def test_supervisord_starts_a_killed_worker_again(private_redis, tmp_path):
         )
     finally:
         worker.stop()
-    assert not any(Path(f"/proc/{pid}").exists() for pid in (first, second))
+    assert none_running([first, second]), [pid for pid in (first, second) if running(pid)]

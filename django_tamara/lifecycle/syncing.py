@@ -137,19 +137,14 @@ def settle(
     sale is thousands of these, and each commit is a disk flush.
     """
     due = bool(tamara_settings.AUTO_AUTHORISE)
-    if not fetch:
-        result = SyncResult(old_status=order.status, new_status=order.status)
-        if due and order.status == S.APPROVED:
-            with transaction.atomic():
-                result = authorise(order, client=client)
-                if and_then is not None:
-                    and_then()
-        elif and_then is not None:
-            and_then()
-        return result
     client = client or get_client()
-    data = client.get_order(str(order.order_id))
-    unchanged = order.pk and order.raw == plain_json(data) and intents.unsettled(order) is None
+    data = client.get_order(str(order.order_id)) if fetch else None
+    if data is None:  # nothing fetched: authorise what the caller's copy shows approved
+        approved = order.status == S.APPROVED
+        unchanged = True
+    else:
+        approved = False  # decided under the lock, from the applied JSON
+        unchanged = bool(order.pk) and order.raw == plain_json(data) and intents.unsettled(order) is None
     if unchanged and not (due and order.status == S.APPROVED):  # nothing to write, nothing to authorise
         if and_then is not None:
             and_then()
@@ -157,8 +152,8 @@ def settle(
     failure: TamaraError | None = None
     with transaction.atomic():
         row = lock(order)
-        result = apply(row, data)
-        if due and row.status == S.APPROVED:
+        result = apply(row, data) if data is not None else SyncResult(old_status=row.status, new_status=row.status)
+        if due and (approved or row.status == S.APPROVED):
             try:
                 result = _authorise_locked(row, client)
             except TamaraError as error:  # keep what the sync learnt: commit, then raise

@@ -19,6 +19,19 @@ from ..conf import tamara_settings
 __all__ = ["InvalidToken", "token_from_request", "tokens_from_request", "verify_request", "verify_token"]
 
 
+#: How many verified tokens a process remembers (see :data:`_verified`).
+REMEMBERED_TOKENS = 64
+
+#: Tokens this process has verified, by (token, key, leeway), with their claims. Tamara's sample
+#: token carries only ``exp``, ``iat`` and ``iss`` in whole seconds (its "Transaction
+#: authorisation" page), so the notifications of one second carry the same token, and in a
+#: flash sale a process checks the signature once a second instead of once a delivery (#17).
+#: A remembered token is trusted only until its ``exp`` (plus the leeway), as a fresh check
+#: would; ``iat`` needs no second look, since time only moves on. A different key (a rotated
+#: notification token) is a different entry.
+_verified: dict[tuple[str, str, float], dict[str, Any]] = {}
+
+
 class InvalidToken(Exception):
     """No token of the delivery verifies (answered 401); the message names why."""
 
@@ -97,15 +110,3 @@ def verify_token(token: str | None, key: str | None = None, *, leeway: float | N
             _verified.clear()  # a new second's token: the old ones are of no more use
         _verified[(token, key, leeway)] = dict(claims)
     return claims
-
-
-#: How many verified tokens a process remembers (see :data:`_verified`).
-REMEMBERED_TOKENS = 64
-
-#: Tokens this process has verified, by (token, key, leeway), with their claims. Tamara's sample
-#: token carries only ``exp``, ``iat`` and ``iss`` in whole seconds (its "Transaction
-#: authorisation" page), so the notifications of one second carry the same token, and in a
-#: flash sale a process checks the signature once a second instead of once a delivery (#17). A remembered token is trusted only until its ``exp`` (plus the leeway), as a
-#: fresh check would; ``iat`` needs no second look, since time only moves on. A different key
-#: (a rotated notification token) is a different entry.
-_verified: dict[tuple[str, str, float], dict[str, Any]] = {}

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from . import reconcile
 from .background import ImmediateBackend, task
-from .webhooks import processing
+from .webhooks import gate, processing
 
-__all__ = ["process_pending_events", "process_webhook_event", "reconcile_task"]
+__all__ = ["drain_runs_on_a_worker", "process_pending_events", "process_webhook_event", "reconcile_task"]
 
 
 @task()
@@ -29,8 +29,16 @@ def process_pending_events() -> dict[str, int]:
     A backend that runs tasks in the caller (Immediate) has no other worker to share a backlog
     with: queueing there would only nest drains inside drains.
     """
-    may_share = not isinstance(process_pending_events.get_backend(), ImmediateBackend)
-    return processing.process_pending(share=process_pending_events.enqueue if may_share else None)
+    on_a_worker = drain_runs_on_a_worker()
+    return processing.process_pending(
+        share=process_pending_events.enqueue if on_a_worker else None,
+        linger=gate.MEMORY_SECONDS if on_a_worker else 0.0,  # a request must not wait for it
+    )
+
+
+def drain_runs_on_a_worker() -> bool:
+    """Whether :func:`process_pending_events` runs on a worker (and lingers), not in the caller."""
+    return not isinstance(process_pending_events.get_backend(), ImmediateBackend)
 
 
 @task()

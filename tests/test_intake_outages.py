@@ -152,7 +152,7 @@ def test_a_database_error_while_storing_answers_a_json_503(settings, order, fail
     # Only the mapping of the error to the answer is tested here; a real database outage is
     # played out below on SQLite and, on PostgreSQL, by the fault tests.
     with (
-        mock.patch.object(type(WebhookEvent.objects), "create", side_effect=failure),
+        mock.patch("django_tamara.webhooks.intake.insert_event", side_effect=failure),
         caplog.at_level(logging.WARNING, logger="django_tamara"),
     ):
         response = deliver(settings, order)

@@ -7,11 +7,14 @@ from decimal import Decimal
 
 import pytest
 import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from django_tamara import lifecycle, signals
 from django_tamara.client import ShippingInfo, get_client
 from django_tamara.exceptions import AmountExceeded, InvalidTransition, NotConfirmed, OrderHeld, ServerError
-from django_tamara.models import Capture, Refund, TamaraOrder
+from django_tamara.lifecycle.payments import open_intent
+from django_tamara.models import Capture, Intent, OrderAction, Refund, TamaraOrder
 from django_tamara.money import Money
 
 from .payloads import checkout_payload
@@ -200,3 +203,19 @@ def test_authorising_a_declined_order_refuses_but_keeps_what_it_learnt(tamara_si
         lifecycle.authorise(order)
     assert TamaraOrder.objects.get(pk=order.pk).status == "declined"
     assert [name for name, *_ in received if name == "order_declined"] == ["order_declined"]
+
+
+def test_an_attempt_without_an_audit_row_updates_none_and_one_with_its_row_follows_it(tamara_simulator):
+    """A shop's own capture has no admin audit row, so settling it writes none (#17); the
+    admin's attempt, opened with its row, still carries its outcome to it."""
+    order = make_order(tamara_simulator)
+    with CaptureQueriesContext(connection) as queries:
+        lifecycle.capture(order, sar("60"), shipping_info=SHIPPING)
+    assert Intent.objects.get(order=order).state == Intent.State.CONFIRMED
+    assert not [q["sql"] for q in queries if "orderaction" in q["sql"].lower()]
+
+    record = OrderAction.objects.create(order=order, action=OrderAction.Kind.CAPTURE, currency="SAR")
+    intent = open_intent(order, Intent.Kind.CAPTURE, sar("40"), audit=record)
+    lifecycle.capture(order, shipping_info=SHIPPING, intent=intent)
+    record.refresh_from_db()
+    assert record.outcome == OrderAction.Outcome.DONE and record.intent_id == intent.pk

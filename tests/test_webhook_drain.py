@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 import uuid
 
 import pytest
@@ -21,7 +22,7 @@ from django_tamara import lifecycle
 from django_tamara.background import DUMMY_BACKEND, IMMEDIATE_BACKEND, default_task_backend
 from django_tamara.client import get_client
 from django_tamara.models import TamaraOrder, WebhookEvent
-from django_tamara.tasks import process_pending_events, process_webhook_event
+from django_tamara.tasks import drain_runs_on_a_worker, process_pending_events, process_webhook_event
 from django_tamara.testing import make_notification_token
 from django_tamara.webhooks import gate as drain
 from django_tamara.webhooks.processing import retry_failed_events
@@ -121,13 +122,96 @@ def test_a_delivery_after_the_drain_opened_the_gate_queues_another(
     queued.clear()
     drain.open_gate(drain.gate_cache())  # the drain has started and opened the gate...
     late, body = approved_order(tamara_simulator, tamara_notification_receiver)
-    deliver(settings, body)  # ...and a delivery lands before it claims anything
+    drain.forget(drain.gate_cache())  # ...and a process that has not seen the gate closed...
+    deliver(settings, body)  # ...stores a delivery before the drain claims anything
     assert queued_tasks(queued) == [process_pending_events.name]
     process_pending_events.call()
     run_queued(queued)
     late.refresh_from_db()
     assert late.status == "authorised"
     assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"done"}
+
+
+def test_a_process_that_just_saw_the_gate_closed_skips_the_cache_and_the_lingering_drain_finds_its_delivery(
+    queued, settings, tamara_simulator, tamara_notification_receiver, monkeypatch
+):
+    """The gate's memory (#17): one cache call per process per moment, and nothing left behind.
+
+    The second delivery comes from the process that closed the gate an instant before, so it
+    asks the cache nothing and queues nothing; the drain, which opened the gate after that
+    sighting, is still looking when the row lands, and processes it.
+    """
+    monkeypatch.setattr(drain, "MEMORY_SECONDS", 2.0)  # wide, so a slow machine cannot leave it
+    first, first_body = approved_order(tamara_simulator, tamara_notification_receiver)
+    second, second_body = approved_order(tamara_simulator, tamara_notification_receiver)
+    asked = []
+    real_close = drain.close_gate
+    monkeypatch.setattr(drain, "close_gate", lambda cache: asked.append(1) or real_close(cache))
+
+    assert deliver(settings, first_body) == 200
+    assert len(asked) == 1 and queued_tasks(queued) == [process_pending_events.name]
+    queued.clear()
+    outcome: dict[str, int] = {}
+
+    def worker() -> None:
+        try:
+            outcome.update(process_pending_events.call())
+        finally:
+            connections.close_all()
+
+    started = time.monotonic()
+    thread = threading.Thread(target=worker)
+    thread.start()  # the drain opens the gate and processes the first delivery...
+    assert deliver(settings, second_body) == 200  # ...while the second skips the cache
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(asked) == 1 and queued.results == []  # no cache call, no second drain
+    assert outcome == {"done": 2}
+    assert time.monotonic() - started >= drain.MEMORY_SECONDS  # it lingered
+    assert {o.status for o in TamaraOrder.objects.filter(pk__in=[first.pk, second.pk])} == {"authorised"}
+
+
+def test_the_memory_of_a_closed_gate_lasts_only_memory_seconds(queued, settings, monkeypatch):
+    monkeypatch.setattr(drain, "MEMORY_SECONDS", 1.0)  # wide, so a slow machine cannot leave it early
+    cache = drain.gate_cache()
+    calls = []
+    drain.queue_drain(cache, lambda: calls.append(1), drain_lingers=True)
+    drain.open_gate(cache)  # a drain started: it lingers for MEMORY_SECONDS
+    drain.queue_drain(cache, lambda: calls.append(1), drain_lingers=True)
+    assert calls == [1]  # remembered: the lingering drain will see this delivery's row
+    time.sleep(drain.MEMORY_SECONDS)
+    drain.queue_drain(cache, lambda: calls.append(1), drain_lingers=True)
+    assert calls == [1, 1]  # forgotten: the gate was open, so a new drain is queued
+
+
+def test_a_failed_queue_is_not_remembered(queued, settings):
+    cache = drain.gate_cache()
+
+    def broken() -> None:
+        raise ConnectionError("Redis is down")
+
+    drain.queue_drain(cache, broken, drain_lingers=True)
+    calls = []
+    drain.queue_drain(cache, lambda: calls.append(1), drain_lingers=True)
+    assert calls == [1]  # no drain was queued, so the next delivery tries again
+
+
+def test_a_drain_in_the_request_does_not_linger_and_is_not_relied_on(settings, monkeypatch):
+    """With the Immediate backend the drain runs inside the delivery's request: no memory, no wait."""
+    settings.TASKS = {"default": {"BACKEND": IMMEDIATE_BACKEND}}
+    settings.CACHES = {**settings.CACHES, "tamara": QUEUE_CACHE}
+    settings.TAMARA = {**settings.TAMARA, "WEBHOOK_QUEUE_CACHE": "tamara"}
+    drain.open_gate(drain.gate_cache())
+    waits: list[float] = []
+    monkeypatch.setattr("django_tamara.webhooks.processing.time.sleep", waits.append)
+    assert process_pending_events.enqueue().return_value == {}
+    assert waits == []
+    assert not drain_runs_on_a_worker()
+    calls = []
+    for _ in range(2):
+        drain.queue_drain(drain.gate_cache(), lambda: calls.append(1), drain_lingers=drain_runs_on_a_worker())
+        drain.open_gate(drain.gate_cache())  # the drain ran in the request
+    assert calls == [1, 1]  # nothing remembered: each delivery asks the cache
 
 
 def test_a_backlog_is_shared_with_another_worker(queued, settings):

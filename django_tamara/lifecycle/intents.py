@@ -95,7 +95,7 @@ def open_intent(
     # ever, the caller's atomic block rolls back with the error, since no query can follow
     # a refused INSERT in the same transaction.
     try:
-        return Intent.objects.create(
+        intent = Intent.objects.create(
             order=locked,
             kind=kind,
             amount=amount.amount,
@@ -108,6 +108,8 @@ def open_intent(
             f"order {locked.order_reference_id} is held: another capture, refund or cancel is not "
             "confirmed by Tamara yet"
         ) from error
+    intent._has_audit = False  # until link_audit: _write then skips the audit UPDATE (#17)
+    return intent
 
 
 def link_audit(intent: Intent, record: OrderAction) -> None:
@@ -116,6 +118,7 @@ def link_audit(intent: Intent, record: OrderAction) -> None:
     record.outcome = OrderAction.Outcome.PENDING
     record.amount = intent.amount
     record.save()
+    intent._has_audit = True
 
 
 def _write(intent: Intent, state: str, *, message: str, tamara_id: str = "", only_if: tuple[str, ...]) -> bool:
@@ -128,7 +131,10 @@ def _write(intent: Intent, state: str, *, message: str, tamara_id: str = "", onl
         values["settled_at"] = now
     moved = Intent.objects.filter(pk=intent.pk, state__in=only_if).update(**values)
     if moved:
-        OrderAction.objects.filter(intent_id=intent.pk).update(outcome=AUDIT_OUTCOME[state], message=message[:5000])
+        # An intent read from the database may have an audit row; one this process opened
+        # without one (a shop's own capture, not the admin's) has none to update.
+        if intent._has_audit:
+            OrderAction.objects.filter(intent_id=intent.pk).update(outcome=AUDIT_OUTCOME[state], message=message[:5000])
         for name, value in values.items():
             setattr(intent, name, value)
     else:

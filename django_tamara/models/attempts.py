@@ -44,6 +44,10 @@ class Intent(models.Model):
     #: States that hold the order: the outcome is not known yet.
     UNSETTLED = (State.SENT, State.UNCONFIRMED)
 
+    #: Not a column: False on an instance the lifecycle opened without an admin audit row
+    #: (nothing links one later), so settling it skips updating audit rows there are none of.
+    _has_audit: bool = True
+
     order = models.ForeignKey(TamaraOrder, on_delete=models.CASCADE, related_name="intents", verbose_name=_("order"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     amount = AmountField(_("amount"))

@@ -15,6 +15,17 @@ open, and it queues a drain of its own. The gate expires after :data:`GATE_SECON
 drain task lost with a dead worker delays processing, and the retry sweep
 (``tamara_sync --retry-events``) still finds what it left.
 
+A web process that has just seen the gate closed does not ask the cache again for a moment
+(:data:`MEMORY_SECONDS`): a flash sale's deliveries then cost no cache round trip each, only
+one per process per moment (#17). Nothing is lost, because a drain run by a worker *lingers*:
+having opened the gate, it keeps looking for pending rows until ``MEMORY_SECONDS`` have passed
+since it opened it. A process only skips the cache within ``MEMORY_SECONDS`` of seeing the gate
+closed, and the drain that opens that gate does so after that sighting, so it is still looking
+when the skipped delivery's row is committed. (The one gate opened by something else is the
+one reopened after a failed queueing, below: deliveries that saw it closed wait, as that
+delivery does, for the next drain or the sweep.) With the Immediate backend the drain runs
+inside the delivery's request, cannot linger, and every delivery asks the cache.
+
 Drains may overlap (an expired gate, or a backlog shared between workers): each claims its
 events with ``SELECT ... FOR UPDATE SKIP LOCKED`` and marks them ``processing``, so no
 event is processed by two drains at once.
@@ -23,6 +34,7 @@ event is processed by two drains at once.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Callable
 
 from django.core.cache import BaseCache, caches
@@ -42,6 +54,14 @@ GATE_SECONDS = 60
 #: Events a drain claims at a time. A drain that finds a full batch queues one more drain,
 #: so several workers share a backlog.
 BATCH_SIZE = 50
+
+#: Seconds a process trusts its own sighting of a closed gate, and so seconds a worker's drain
+#: goes on looking after it opened the gate. A delivery that skipped the cache is picked up
+#: within this long of the drain's start; a drain with nothing to do ends this long after it.
+MEMORY_SECONDS = 0.1
+
+#: How often a lingering drain looks again for pending rows.
+LINGER_POLL_SECONDS = 0.02
 
 
 def gate_cache() -> BaseCache | None:
@@ -97,8 +117,12 @@ def claim_pending(limit: int = BATCH_SIZE) -> list[int]:
     return pks
 
 
-def queue_drain(cache: BaseCache, queue: Callable[[], Any]) -> None:
+def queue_drain(cache: BaseCache, queue: Callable[[], Any], *, drain_lingers: bool = False) -> None:
     """Close the gate and, if this call closed it, run ``queue()`` (which queues the drain).
+
+    ``drain_lingers``: the drain runs on a worker and lingers (module docstring), so a sighting
+    of the closed gate is remembered for :data:`MEMORY_SECONDS` and calls within it return at
+    once.
 
     Never raises. The delivery is already stored, so neither a gate that cannot be closed nor
     a queue that fails (Redis down) may fail it: Tamara would deliver again, and the answer
@@ -106,8 +130,13 @@ def queue_drain(cache: BaseCache, queue: Callable[[], Any]) -> None:
     stay pending, and the next delivery's drain or the retry sweep
     (``tamara_sync --retry-events``) processes them (#12).
     """
+    if drain_lingers and _remembered(cache):
+        return
+    seen_at = time.monotonic()  # before asking: the sighting is at least this old
     try:
         if not close_gate(cache):
+            if drain_lingers:
+                _remember(cache, seen_at)
             return
     except Exception as error:  # the cache is down: nobody is sure to queue a drain now
         logger.warning(
@@ -116,6 +145,8 @@ def queue_drain(cache: BaseCache, queue: Callable[[], Any]) -> None:
         return
     try:
         queue()
+        if drain_lingers:
+            _remember(cache, seen_at)
     except Exception as error:  # the row is committed: the sweep or the next delivery gets it
         logger.warning(
             "could not queue the webhook drain (%s: %s); the events stay pending", type(error).__name__, error
@@ -129,3 +160,18 @@ def queue_drain(cache: BaseCache, queue: Callable[[], Any]) -> None:
                 reopen_error,
                 GATE_SECONDS,
             )
+
+
+def _remembered(cache: BaseCache) -> bool:
+    """Whether this process saw the gate closed less than :data:`MEMORY_SECONDS` ago."""
+    seen_at = getattr(cache, "_tamara_gate_seen_closed", None)
+    return seen_at is not None and time.monotonic() - seen_at < MEMORY_SECONDS
+
+
+def _remember(cache: BaseCache, seen_at: float) -> None:
+    cache._tamara_gate_seen_closed = seen_at  # type: ignore[attr-defined]  # per cache instance, as the client
+
+
+def forget(cache: BaseCache) -> None:
+    """Forget this process's sighting of the closed gate: its next delivery asks the cache."""
+    cache._tamara_gate_seen_closed = None  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import Any, Mapping
 
-from django.db import DatabaseError, IntegrityError, InterfaceError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, connections, router, transaction
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -174,13 +174,15 @@ class WebhookView(View):
         key = dedupe_key(body)
         try:
             try:
-                event = WebhookEvent.objects.create(
-                    dedupe_key=key,
-                    order_id=body["order_id"],
-                    event_type=event_type,
-                    body=raw.decode("utf-8-sig"),  # parse_body checked it is UTF-8
-                    headers=safe_headers(request),
-                    state=WebhookEvent.State.PENDING if known else WebhookEvent.State.IGNORED,
+                event_pk = insert_event(
+                    WebhookEvent(
+                        dedupe_key=key,
+                        order_id=body["order_id"],
+                        event_type=event_type,
+                        body=raw.decode("utf-8-sig"),  # parse_body checked it is UTF-8
+                        headers=safe_headers(request),
+                        state=WebhookEvent.State.PENDING if known else WebhookEvent.State.IGNORED,
+                    )
                 )
             except IntegrityError:
                 if WebhookEvent.objects.filter(dedupe_key=key).exists():
@@ -197,8 +199,47 @@ class WebhookView(View):
             )
             return error(503, STORE_FAILED)
         if known:
-            enqueue_event(event.pk)
-        return JsonResponse({"status": "received", "event": event.pk})
+            enqueue_event(event_pk)
+        return JsonResponse({"status": "received", "event": event_pk})
+
+
+def insert_event(event: WebhookEvent) -> int:
+    """INSERT the unsaved ``event`` in one statement and return its pk; what ``event.save()``
+    does, without compiling the same INSERT again for every delivery.
+
+    The statement is the model's own (its table, its columns, ``RETURNING`` its pk), built once
+    per database from ``_meta``; each value goes through its field's ``pre_save`` and
+    ``get_db_prep_save`` as in ``save()``. Compiling it cost each delivery about 0.15 ms of
+    the 2 ms of CPU it takes in a flash sale (#17). No ``pre_save``/``post_save`` signal is sent: nothing in the app listens
+    for this model's, and a shop that wants to act on a delivery has the order signals. A
+    database that cannot return the pk from an INSERT gets ``save()``.
+    """
+    connection = connections[router.db_for_write(WebhookEvent)]
+    if not connection.features.can_return_columns_from_insert:
+        event.save(force_insert=True, using=connection.alias)
+        return event.pk
+    statement = _INSERTS.get(connection.vendor)
+    if statement is None:
+        quote = connection.ops.quote_name
+        meta = WebhookEvent._meta
+        columns = ", ".join(quote(str(field.column)) for field in _INSERTED)
+        statement = _INSERTS[connection.vendor] = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(_INSERTED))}) "
+            f"RETURNING {quote(str(meta.pk.column))}"
+        )
+    values = [field.get_db_prep_save(field.pre_save(event, True), connection) for field in _INSERTED]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event.pk
+
+
+#: The columns :func:`insert_event` writes: every concrete field but the auto-incremented pk.
+_INSERTED = [field for field in WebhookEvent._meta.concrete_fields if not field.primary_key]
+#: :func:`insert_event`'s statement per database vendor, built on first use.
+_INSERTS: dict[str, str] = {}
 
 
 def enqueue_event(event_pk: int) -> None:
@@ -214,7 +255,7 @@ def enqueue_event(event_pk: int) -> None:
 def _dispatch(event_pk: int) -> None:
     cache = gate.gate_cache()
     if cache is not None:
-        gate.queue_drain(cache, tasks.process_pending_events.enqueue)
+        gate.queue_drain(cache, tasks.process_pending_events.enqueue, drain_lingers=tasks.drain_runs_on_a_worker())
         return
     try:
         tasks.process_webhook_event.enqueue(event_pk)

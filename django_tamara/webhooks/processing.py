@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 from typing import Any, Callable
 
@@ -112,18 +113,28 @@ def already_known(order: TamaraOrder, event: WebhookEvent) -> bool:
     return bool(getattr(order, related).filter(**{key: tamara_id}).exists())
 
 
-def process_pending(*, share: Callable[[], Any] | None = None) -> dict[str, int]:
+def process_pending(*, share: Callable[[], Any] | None = None, linger: float = 0.0) -> dict[str, int]:
     """Process every pending webhook event, oldest first (the drain of :mod:`.gate`).
 
-    Opens the gate before looking, so a delivery stored from now on queues a new drain.
+    Opens the gate before looking, so a delivery stored from now on queues a new drain, or
+    (from a process that saw the gate closed just before) is found by this drain, which goes on
+    looking until ``linger`` seconds have passed since it opened the gate (:mod:`.gate`).
     Finding a full batch means a backlog: ``share()`` (which queues one more drain for another
     worker) is called once, when given.
     """
     cache = gate.gate_cache()
     if cache is not None:
         gate.open_gate(cache)
+    opened = time.monotonic()
     counts: dict[str, int] = {}
-    while pks := gate.claim_pending():
+    while True:
+        looked_at = time.monotonic()  # a row committed before this is seen by the claim below
+        pks = gate.claim_pending()
+        if not pks:
+            if looked_at - opened >= linger:
+                break
+            time.sleep(gate.LINGER_POLL_SECONDS)
+            continue
         if share is not None and len(pks) == gate.BATCH_SIZE:
             share()
             share = None  # one helper per drain; it shares further if the backlog lasts

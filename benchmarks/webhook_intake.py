@@ -46,6 +46,13 @@ end
 """
 
 
+def lua_script(order_ids: str, token: str, tag: str) -> str:
+    """The wrk script of one run. Each run gets a run id of its own: wrk's counter starts again
+    at 1 in every process, so a body the warm-up sent would otherwise come back as a duplicate,
+    which is not a flash sale's delivery."""
+    return LUA % {"order_ids": order_ids, "token": token, "run": f"{tag}{uuid.uuid4().hex[:6]}"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -82,17 +89,13 @@ def main() -> None:
                 ("bare view", "/bench/bare-webhook/", baseline),
                 ("webhook intake", "/tamara/webhooks/", intake),
             ):
-                # A new run id for each wrk process, whose counter starts again at 1: a body
-                # the warm-up sent would come back as a duplicate, which is not a flash sale.
-                def script() -> str:
-                    run = f"{label[0]}{round_}{uuid.uuid4().hex[:6]}"  # noqa: B023  called within this iteration
-                    return LUA % {"order_ids": order_ids, "token": token, "run": run}
-
-                wrk(url + path, script(), seconds=2, connections=args.connections)  # warm-up
+                warm_up = lua_script(order_ids, token, f"{label[0]}{round_}")
+                wrk(url + path, warm_up, seconds=2, connections=args.connections)
                 meter = CpuMeter(
                     {"gunicorn": STARTED["gunicorn"]}, {"postgres": "postgres", "redis": "redis-server"}
                 ).start()
-                results.append(wrk(url + path, script(), seconds=args.seconds, connections=args.connections))
+                measured = lua_script(order_ids, token, f"{label[0]}{round_}")
+                results.append(wrk(url + path, measured, seconds=args.seconds, connections=args.connections))
                 meter.stop()
                 meters[label].append((meter, results[-1].requests))
 

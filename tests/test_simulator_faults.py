@@ -90,6 +90,13 @@ def test_delay_then_normal_answer(tamara_simulator, http):
     tamara_simulator.inject_fault("/orders/", "delay", delay=1)
     with pytest.raises(requests.Timeout):
         http.get(f"{tamara_simulator.url}/orders/{order_id}", timeout=0.2)
+    # The simulator still answers the abandoned call a second later, and journals it then: wait
+    # for it here, or it lands in the journal of whichever test runs next (a CI flake of
+    # test_journal_records_api_calls_customer_actions_and_deliveries on a loaded machine).
+    deadline = time.monotonic() + 15
+    while sum(1 for e in tamara_simulator.journal(kind="api") if e.get("fault") == "delay") < 2:
+        assert time.monotonic() < deadline, "the delayed call was never journaled"
+        time.sleep(0.05)
 
 
 def test_drop_after_processes_then_hangs_up(tamara_simulator, http):

@@ -51,10 +51,7 @@ def _order_from(request: HttpRequest) -> TamaraOrder | None:
         order_id = uuid.UUID(request.GET.get("orderId", ""))
     except ValueError:
         return None
-    try:  # get(), not first(): no ORDER BY to compile for a row found by its unique key
-        return TamaraOrder.objects.get(order_id=order_id)
-    except TamaraOrder.DoesNotExist:
-        return None
+    return TamaraOrder.objects.by_order_id(order_id)
 
 
 def landing_url(setting: str, order: TamaraOrder | None) -> str:

@@ -10,6 +10,9 @@ How it works
     ``pytest_configure`` replaces, for the whole session, the write paths these rows go through:
 
     - ``django.db.models.Model.save`` (acting only for instances of the four models);
+    - ``django_tamara.compiled.insert`` and ``save_fields`` (the app's INSERT and UPDATE
+      built once, #17; the app calls them through their module, so the wrappers are what it
+      calls);
     - ``django.db.models.QuerySet.update``, ``create``, ``get_or_create``,
       ``update_or_create``, ``bulk_create`` and ``bulk_update`` (acting only when
       ``self.model`` is one of the four). Managers and related managers (``order.captures``)
@@ -71,11 +74,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # wheel's, in site-packages (noxfile.py's wheel session runs this suite against the wheel).
 PACKAGE_DIR = os.path.dirname(os.path.abspath(django_tamara.__file__))
 LIFECYCLE_DIR = os.path.join(PACKAGE_DIR, "lifecycle") + os.sep
+# django_tamara/compiled.py writes for its caller (``insert``), as Django's save() does: it is
+# looked through, and the caller decides.
+COMPILED_FILE = os.path.join(PACKAGE_DIR, "compiled.py")
 ALLOWED_DIRS = tuple(os.path.join(ROOT, name) + os.sep for name in ("tests", "benchmarks"))
 THIS_FILE = os.path.abspath(__file__)
 
 GUARDED_LABELS = frozenset(f"django_tamara.{name}" for name in ("TamaraOrder", "Capture", "Refund", "Cancellation"))
 QUERYSET_METHODS = ("update", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update")
+COMPILED_WRITES = ("insert", "save_fields")
 RULE = "only django_tamara/lifecycle/ may write TamaraOrder, Capture, Refund and Cancellation (issue #14)"
 
 
@@ -91,7 +98,7 @@ _guarded_models: dict[type, bool] = {}
 _violations: list[tuple[str, str]] = []  # (message, caller)
 _violations_lock = threading.Lock()
 _open = threading.local()  # key: the call site of the violation being written (ONE_WRITER_RAISE=0)
-_originals: dict[tuple[type, str], Callable[..., Any]] = {}
+_originals: dict[tuple[Any, str], Callable[..., Any]] = {}
 # Every offending caller of the run, "file:function (Model.method)" -> tests it failed, for the summary.
 _callers: Counter[str] = Counter()
 # ONE_WRITER_RAISE=0 records violations without raising them, so that a test goes on and shows
@@ -105,6 +112,8 @@ def classify(filename: str) -> str:
     if filename.startswith("<"):  # "<frozen importlib._bootstrap>", "<string>", "<console>"
         return SKIP
     path = os.path.abspath(filename)
+    if path == COMPILED_FILE:
+        return SKIP
     if path.startswith(PACKAGE_DIR + os.sep):  # the app, wherever it is installed
         return ALLOW if path.startswith(LIFECYCLE_DIR) else DENY
     if path == THIS_FILE or not path.startswith(ROOT + os.sep):
@@ -232,14 +241,32 @@ def _queryset_wrapper(original: Callable[..., Any], name: str) -> Callable[..., 
     return method
 
 
+def _compiled_wrapper(original: Callable[..., Any], name: str) -> Callable[..., Any]:
+    @wraps(original)
+    def write(instance: Any, *args: Any, **kwargs: Any) -> Any:
+        model = type(instance)
+        if is_guarded(model) and check(model, name):
+            return _run_recorded(original, instance, *args, **kwargs)
+        return original(instance, *args, **kwargs)
+
+    write.one_writer_guard = True
+    return write
+
+
 def install() -> None:
     """Wrap the write paths (idempotent)."""
     from django.db.models import Model, QuerySet
+
+    from django_tamara import compiled
 
     if _originals:
         return
     _originals[(Model, "save")] = Model.__dict__["save"]
     Model.save = _save_wrapper(Model.__dict__["save"])
+    for name in COMPILED_WRITES:  # the app calls them through their module: compiled.insert()
+        original = getattr(compiled, name)
+        _originals[(compiled, name)] = original
+        setattr(compiled, name, _compiled_wrapper(original, name))
     for name in QUERYSET_METHODS:
         original = QuerySet.__dict__[name]
         _originals[(QuerySet, name)] = original
@@ -255,9 +282,15 @@ def uninstall() -> None:
 def installed() -> bool:
     from django.db.models import Model, QuerySet
 
+    from django_tamara import compiled
+
     return bool(_originals) and all(
         getattr(getattr(owner, name), "one_writer_guard", False)
-        for owner, name in [(Model, "save"), *((QuerySet, name) for name in QUERYSET_METHODS)]
+        for owner, name in [
+            (Model, "save"),
+            *((compiled, name) for name in COMPILED_WRITES),
+            *((QuerySet, name) for name in QUERYSET_METHODS),
+        ]
     )
 
 

@@ -132,6 +132,27 @@ def write(order):
     violations.take()
 
 
+INSERT = """
+def write(order):
+    from django_tamara import compiled
+
+    compiled.insert(Capture(order=order, capture_id=str(uuid.uuid4()), amount=Decimal("10"), currency="SAR"))
+"""
+
+
+@pytest.mark.django_db
+def test_the_apps_own_insert_from_views_is_refused_and_from_the_lifecycle_allowed(violations: Any) -> None:
+    """``django_tamara.compiled.insert`` (#17) is a write path too, and it writes for its caller."""
+    order = make_order()
+    with pytest.raises(WriteOutsideLifecycle, match=r"Capture\.insert\(\) called from django_tamara/views\.py:5"):
+        run_as(VIEWS, INSERT, order=order)
+    assert not Capture.objects.exists()
+    violations.take()
+    run_as(LIFECYCLE, INSERT, order=order)
+    assert Capture.objects.count() == 1
+    assert violations.take() == []
+
+
 WRITES_OF_EACH_METHOD = {
     "create": """
 def write(order):

@@ -101,7 +101,7 @@ class BenchCheckoutBuilder(CheckoutBuilder):
 
 def _order_for(reference: str) -> TamaraOrder:
     """The app's record of the shop's order (the newest, should a reference have two)."""
-    order = TamaraOrder.objects.filter(order_reference_id=reference).order_by("-pk").first()
+    order = TamaraOrder.objects.latest_for_reference(reference)
     if order is None:
         raise Http404("no such order")
     return order

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from .. import compiled
 from ..models import Cancellation, Capture, LedgerRow, Refund, TamaraOrder
 from ..money import Money, MoneyError
 from ..states import follows
@@ -240,7 +241,7 @@ def apply_order_data(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
                     setattr(order, name, fields[name])
                 if changed:
                     order.synced_at = timezone.now()
-                    order.save(update_fields=[*changed, "synced_at", "date_updated"])
+                    compiled.save_fields(order, [*changed, "synced_at", "date_updated"])
                 result.changed_fields = changed
         _apply_transactions(order, data, result)
     return result

@@ -27,6 +27,7 @@ from typing import Any
 from django.db import IntegrityError
 from django.utils import timezone
 
+from .. import compiled
 from ..conf import tamara_settings
 from ..exceptions import OrderHeld
 from ..models import Cancellation, Capture, Intent, LedgerRow, OrderAction, Refund, TamaraOrder
@@ -55,9 +56,15 @@ AUDIT_OUTCOME: dict[str, str] = {
 }
 
 
+#: Asked before every capture, refund and cancel: compiled once (#17).
+_UNSETTLED = compiled.CompiledQuery(
+    lambda order_pk: Intent.objects.filter(order_id=order_pk, state__in=Intent.UNSETTLED).order_by("pk")
+)
+
+
 def unsettled(order: TamaraOrder) -> Intent | None:
     """The order's attempt whose outcome is not known yet, if any (there is at most one)."""
-    return Intent.objects.filter(order_id=order.pk, state__in=Intent.UNSETTLED).first()
+    return _UNSETTLED.first(order.pk)
 
 
 def settle_by(intent: Intent) -> dt.datetime:
@@ -94,15 +101,16 @@ def open_intent(
     # and after refuse_if_held, the partial unique index cannot refuse this row. Should it
     # ever, the caller's atomic block rolls back with the error, since no query can follow
     # a refused INSERT in the same transaction.
+    intent = Intent(
+        order=locked,
+        kind=kind,
+        amount=amount.amount,
+        currency=amount.currency,
+        merchant_refund_id=merchant_refund_id or "",
+        user=user if getattr(user, "pk", None) else None,
+    )
     try:
-        intent = Intent.objects.create(
-            order=locked,
-            kind=kind,
-            amount=amount.amount,
-            currency=amount.currency,
-            merchant_refund_id=merchant_refund_id or "",
-            user=user if getattr(user, "pk", None) else None,
-        )
+        compiled.insert(intent)
     except IntegrityError as error:  # the partial unique index: another attempt is unsettled
         raise OrderHeld(
             f"order {locked.order_reference_id} is held: another capture, refund or cancel is not "
@@ -202,8 +210,9 @@ def settle_from_ledger(locked: TamaraOrder, *, now: dt.datetime | None = None) -
     now = now or timezone.now()
     settled = []
     # Not select_related("order"): the caller holds the order already, and the join would
-    # compile and read every column of it again on each sync (#17).
-    for intent in Intent.objects.filter(order_id=locked.pk, state__in=Intent.UNSETTLED):
+    # compile and read every column of it again on each sync (#17). At most one is open (the
+    # partial unique index); all are read, should a database without such indexes hold more.
+    for intent in _UNSETTLED.rows(locked.pk, limit=None):
         intent.order = locked
         row = matching_row(locked, intent)
         if row is not None:

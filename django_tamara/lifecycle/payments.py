@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from django.db import transaction
 
+from .. import compiled
 from ..client import ShippingInfo, TamaraClient, get_client
 from ..exceptions import (
     AmountExceeded,
@@ -325,16 +326,15 @@ def _record(
     existing = model.objects.filter(**{key: tamara_id}).first()
     if existing is not None:  # a sync got there first
         return existing
-    row = model.objects.create(
-        **{key: tamara_id}, order=locked, amount=amount.amount, currency=amount.currency, **extra
-    )
+    row = model(**{key: tamara_id}, order=locked, amount=amount.amount, currency=amount.currency, **extra)
+    compiled.insert(row)
     old_status = locked.status
     setattr(locked, total_field, getattr(locked, total_field) + amount.amount)
     fields = [total_field, "date_updated"]
     if status and follows(locked.status, status, amounts_grew=amount.amount > 0):
         locked.status = status
         fields.append("status")
-    locked.save(update_fields=fields)
+    compiled.save_fields(locked, fields)
     result = SyncResult(old_status=old_status, new_status=locked.status, changed_fields=fields)
     getattr(result, _NEW_ROWS[model]).append(row)
     emit_on_commit(locked, result)

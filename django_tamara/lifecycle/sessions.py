@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from django.db import IntegrityError, models, transaction
 from django.http import HttpResponseRedirect
 
+from .. import compiled
 from ..client import CheckoutSession, TamaraClient, get_client
 from ..conf import tamara_settings
 from ..models import TamaraOrder
@@ -65,13 +66,16 @@ def _store(order_id: Any, fields: dict[str, Any], content_object: models.Model |
     shop's own transaction the INSERT gets a savepoint, so a refused one leaves it usable.
     """
     extra = {"shop_order": content_object} if content_object is not None else {}
+    order = TamaraOrder(order_id=order_id, **fields, **extra)
     try:
         if transaction.get_connection(TamaraOrder.objects.db).in_atomic_block:
             with transaction.atomic():
-                return TamaraOrder.objects.create(order_id=order_id, **fields, **extra)
-        return TamaraOrder.objects.create(order_id=order_id, **fields, **extra)
+                compiled.insert(order)
+        else:
+            compiled.insert(order)  # what create() does, with the INSERT built once (#17)
     except IntegrityError:
         return None
+    return order
 
 
 def create_session(

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 from django.db import IntegrityError, transaction
 
+from .. import compiled
 from ..client import TamaraClient, get_client
 from ..conf import tamara_settings
 from ..exceptions import Conflict, InvalidTransition, TamaraError, TamaraTimeout
@@ -112,7 +113,7 @@ def _authorise_locked(row: TamaraOrder, client: TamaraClient) -> SyncResult:
     row.status = S.AUTHORISED
     if answer.payment_type:
         row.payment_type = answer.payment_type
-    row.save(update_fields=["status", "payment_type", "date_updated"])
+    compiled.save_fields(row, ["status", "payment_type", "date_updated"])
     result = SyncResult(old_status=old, new_status=S.AUTHORISED, changed_fields=["status"])
     emit_on_commit(row, result)
     return result

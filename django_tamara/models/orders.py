@@ -7,6 +7,7 @@ totals impossible. Only :mod:`django_tamara.lifecycle` writes it (issue #14).
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ..compiled import CompiledQuery
 from ..money import Money
 from ..states import OrderStatus, PaymentType
 
@@ -26,8 +28,28 @@ def AmountField(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=15, decimal_places=3, **kwargs)
 
 
+class TamaraOrderManager(models.Manager["TamaraOrder"]):
+    """``TamaraOrder.objects``: Django's manager, plus the two look-ups a shop makes on every
+    request (its order page, its capture, the customer's return), compiled to SQL once
+    (:mod:`django_tamara.compiled`, #17). They read the database the router picks."""
+
+    def latest_for_reference(self, order_reference_id: str) -> TamaraOrder | None:
+        """The newest Tamara order opened for the shop's reference, or ``None``: a customer
+        may open a second checkout for one order after giving up on the first."""
+        return _LATEST_FOR_REFERENCE.first(order_reference_id)
+
+    def by_order_id(self, order_id: Any) -> TamaraOrder | None:
+        """The order with Tamara's id ``order_id`` (a UUID or its text), or ``None``.
+
+        Text that is not a UUID raises ``ValueError``.
+        """
+        return _BY_ORDER_ID.first(order_id)
+
+
 class TamaraOrder(models.Model):
     """One Tamara order, as ``GET /orders/{order_id}`` last described it."""
+
+    objects = TamaraOrderManager()
 
     order_id = models.UUIDField(_("Tamara order id"), unique=True)
     order_reference_id = models.CharField(_("order reference id"), max_length=255, db_index=True)
@@ -159,3 +181,10 @@ class TamaraOrder(models.Model):
         :attr:`capturable` for a ``"capture"`` or a ``"cancel"`` (the one rule the lifecycle's
         checks and the admin's forms both read)."""
         return self.refundable if kind == "refund" else self.capturable
+
+
+_LATEST_FOR_REFERENCE = CompiledQuery(
+    lambda reference: TamaraOrder.objects.filter(order_reference_id=reference).order_by("-date_created", "-pk"),
+    key=str,
+)
+_BY_ORDER_ID = CompiledQuery(lambda order_id: TamaraOrder.objects.filter(order_id=order_id), key=uuid.UUID)

@@ -148,7 +148,7 @@ class ShopOrder(models.Model):
         """The latest Tamara order opened for this one (a customer may retry a checkout)."""
         from django_tamara.models import TamaraOrder
 
-        return TamaraOrder.objects.filter(order_reference_id=self.reference).order_by("-date_created", "-pk").first()
+        return TamaraOrder.objects.latest_for_reference(self.reference)
 
 
 class OrderLine(models.Model):

@@ -32,7 +32,7 @@ from django.db.models import Field, Model, QuerySet, signals
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
-__all__ = ["CompiledQuery", "insert", "save_fields"]
+__all__ = ["CompiledQuery", "CompiledUpdate", "insert", "save_fields"]
 
 M = TypeVar("M", bound=Model)
 
@@ -60,6 +60,23 @@ def _coerce(key: type, value: Any) -> Any:
     return key(value)
 
 
+def _find_place(
+    key: type, one: tuple[str, list[Any]], two: tuple[str, list[Any]]
+) -> tuple[int | None, Callable[[Any], Any]]:
+    """Where the key goes among the parameters of a statement compiled with each placeholder,
+    and how the database writes it; ``None`` when the two do not differ in exactly that one
+    parameter (then the statement is not reused)."""
+    (one_sql, one_params), (two_sql, two_params) = one, two
+    first, second = PLACEHOLDERS[key]
+    if one_sql == two_sql and len(one_params) == len(two_params):
+        pairs = enumerate(zip(one_params, two_params, strict=True))
+        differ = [(i, found) for i, found in pairs if found[0] != found[1]]
+        for write in _AS_WRITTEN[key] if len(differ) == 1 else ():
+            if differ[0][1] == (write(first), write(second)):
+                return differ[0][0], write
+    return None, _AS_WRITTEN[key][0]
+
+
 class _Plan:
     """What one thread needs to run the query again: its SQL, where the key goes and how it is
     written, and how rows become instances (what ``ModelIterable`` works out after compiling)."""
@@ -71,20 +88,13 @@ class _Plan:
         connection = connections[alias]
         compiler = queryset.query.get_compiler(using=alias)
         self.place: int | None = None  # None: run through the ORM instead
-        self.write: Callable[[Any], Any] = _AS_WRITTEN[key][0]
         try:
             self.sql, params = compiler.as_sql()
             other_sql, other_params = build(two).query.get_compiler(using=alias).as_sql()
         except (EmptyResultSet, FullResultSet):  # a queryset Django answers without its SQL
             return
         self.params = list(params)
-        if other_sql == self.sql and len(other_params) == len(self.params):
-            pairs = enumerate(zip(self.params, other_params, strict=True))
-            differ = [(i, found) for i, found in pairs if found[0] != found[1]]
-            for write in _AS_WRITTEN[key] if len(differ) == 1 else ():
-                if differ[0][1] == (write(one), write(two)):
-                    self.place, self.write = differ[0][0], write
-                    break
+        self.place, self.write = _find_place(key, (self.sql, self.params), (other_sql, list(other_params)))
         self.for_update = bool(queryset.query.select_for_update and connection.features.has_select_for_update)
         select, klass_info = compiler.select, compiler.klass_info
         self.model = klass_info["model"]
@@ -173,6 +183,68 @@ class CompiledQuery(Generic[M]):
         """The first instance for ``value`` in the queryset's own order, or ``None``."""
         found = self.rows(value, limit=1)
         return found[0] if found else None
+
+
+def _update(queryset: QuerySet[Any], values: dict[str, Any]) -> int:
+    return queryset.update(**values)
+
+
+def _statements_of(run: Callable[[], Any], alias: str) -> list[tuple[str, list[Any]]]:
+    """The statements ``run()`` sends to the database ``alias``, kept and not run."""
+    statements: list[tuple[str, list[Any]]] = []
+
+    def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> None:
+        statements.append((sql, list(params or ())))
+
+    with connections[alias].execute_wrapper(keep):
+        run()
+    return statements
+
+
+class _UpdatePlan:
+    """The UPDATE that ``QuerySet.update()`` sends, as Django builds it, and where the key goes.
+
+    The statement is taken from ``update()`` itself, through a wrapper (Django's documented
+    ``connection.execute_wrapper``) that keeps it and does not run it, so every Django version
+    builds it its own way; an update that sends more than one statement (a model with
+    parents) is not reused.
+    """
+
+    def __init__(self, build: Callable[[Any], QuerySet[Any]], values: dict[str, Any], key: type) -> None:
+        one, two = PLACEHOLDERS[key]
+        self.alias = alias = build(one).db
+        sent = [_statements_of(partial(_update, build(placeholder), values), alias) for placeholder in (one, two)]
+        self.place: int | None = None
+        self.sql, self.params = sent[0][0] if sent[0] else ("", [])
+        if len(sent[0]) == 1 and len(sent[1]) == 1 and self.sql.lstrip().upper().startswith("UPDATE"):
+            self.place, self.write = _find_place(key, sent[0][0], sent[1][0])
+
+
+class CompiledUpdate(Generic[M]):
+    """``build(value).update(**values)``, sent as Django would send it, built once per thread.
+
+    ``values`` are fixed when it is made (constants, ``F()`` expressions, database functions
+    such as ``Now()``); only ``value``, the key ``build`` filters by, changes. Returns the number
+    of rows updated, as ``update()`` does; an update it cannot reuse goes through the ORM.
+    """
+
+    def __init__(self, build: Callable[[Any], QuerySet[M]], values: dict[str, Any], *, key: type = int) -> None:
+        self.build, self.values, self.key = build, values, key
+        self._local = threading.local()
+
+    def run(self, value: Any) -> int:
+        value = _coerce(self.key, value)
+        plan: _UpdatePlan | None = getattr(self._local, "plan", None)
+        if plan is None:
+            plan = self._local.plan = _UpdatePlan(self.build, self.values, self.key)
+        if plan.place is None:
+            return self.build(value).update(**self.values)
+        params = list(plan.params)
+        params[plan.place] = plan.write(value)
+        connection = connections[plan.alias]
+        with transaction.mark_for_rollback_on_error(plan.alias), connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            return int(cursor.rowcount)
 
 
 # Inserting ----------------------------------------------------------------------------------

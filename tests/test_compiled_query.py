@@ -287,3 +287,47 @@ def test_the_latest_order_for_a_reference_and_the_order_for_tamaras_id():
             TamaraOrder.objects.latest_for_reference("CQ-REF")
     assert len(queries) == 2
     assert compiling.call_count == 0
+
+
+# CompiledUpdate ---------------------------------------------------------------------------------
+
+
+def test_a_compiled_update_sends_what_update_sends_once_built():
+    from django.db.models import F
+    from django.db.models.functions import Now
+    from django.db.models.sql.compiler import SQLUpdateCompiler
+
+    from django_tamara.compiled import CompiledUpdate
+
+    order = an_order()
+    first, second = an_event(order), an_event(order)
+    done = CompiledUpdate(
+        lambda pk: WebhookEvent.objects.filter(pk=pk),
+        {"state": "done", "attempts": F("attempts") + 1, "error": "", "processed_at": Now()},
+    )
+    assert done.run(first.pk) == 1
+    with mock.patch.object(SQLUpdateCompiler, "as_sql", autospec=True, side_effect=SQLUpdateCompiler.as_sql) as built:
+        with CaptureQueriesContext(connection) as queries:
+            assert done.run(first.pk) == 1
+            assert done.run(second.pk) == 1
+            assert done.run(second.pk + 1000) == 0
+    assert built.call_count == 0 and len(queries) == 3
+    for event, attempts in ((first, 2), (second, 1)):
+        row = WebhookEvent.objects.get(pk=event.pk)
+        assert (row.state, row.attempts, row.error) == ("done", attempts, "")
+        assert row.processed_at is not None and abs((row.processed_at - row.received_at).total_seconds()) < 60
+
+
+def test_a_ledger_row_by_tamaras_id():
+    from django_tamara.models import Cancellation, Capture, Refund
+
+    order = an_order()
+    TamaraOrder.objects.filter(pk=order.pk).update(captured_amount=Decimal("10.00"))
+    capture = Capture.objects.create(order=order, capture_id="cap-1", amount=Decimal("10.00"), currency="SAR")
+    refund = Refund.objects.create(order=order, refund_id="ref-1", amount=Decimal("1.00"), currency="SAR")
+    cancel = Cancellation.objects.create(order=order, cancel_id="can-1", amount=Decimal("1.00"), currency="SAR")
+    assert Capture.objects.by_tamara_id("cap-1").pk == capture.pk
+    assert Refund.objects.by_tamara_id("ref-1").pk == refund.pk
+    assert Cancellation.objects.by_tamara_id("can-1").pk == cancel.pk
+    assert Capture.objects.by_tamara_id("ref-1") is None  # each model its own ids
+    assert Refund.objects.by_tamara_id("cap-1") is None

@@ -182,7 +182,7 @@ def _upsert(
     """Insert the row Tamara describes, or update the fields that changed (never duplicates)."""
     if not tamara_id:
         return
-    existing = model.objects.filter(**{key: str(tamara_id)}).first()
+    existing = model.objects.by_tamara_id(str(tamara_id))
     if existing is None:
         obj, created = model.objects.get_or_create(**{key: str(tamara_id)}, defaults={"order": order, **values})
         if created:

@@ -323,7 +323,7 @@ def _record(
     # A plain read, then a plain INSERT: every writer of ledger rows holds the order's lock, as
     # the caller does, so no one can add this row in between, and get_or_create's savepoint
     # would be two more round trips for nothing (#17).
-    existing = model.objects.filter(**{key: tamara_id}).first()
+    existing = model.objects.by_tamara_id(tamara_id)
     if existing is not None:  # a sync got there first
         return existing
     row = model(**{key: tamara_id}, order=locked, amount=amount.amount, currency=amount.currency, **extra)

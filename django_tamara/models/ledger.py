@@ -7,17 +7,44 @@ Only :mod:`django_tamara.lifecycle` writes it (issue #14).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..compiled import CompiledQuery
 from ..money import Money
 from .orders import AmountField, TamaraOrder
+
+#: Per ledger model, its row by Tamara's id, compiled once (built on first use).
+_BY_TAMARA_ID: dict[type[models.Model], CompiledQuery[Any]] = {}
+
+
+class LedgerManager(models.Manager[Any]):
+    """``Capture.objects``, ``Refund.objects``, ``Cancellation.objects``: Django's manager, plus
+    the row by Tamara's id, which the lifecycle and webhook processing ask for on every capture,
+    refund and cancel, compiled to SQL once (:mod:`django_tamara.compiled`, #17)."""
+
+    def by_tamara_id(self, tamara_id: str) -> Any:
+        """The row with Tamara's id ``tamara_id`` (a ``capture_id``, ``refund_id`` or
+        ``cancel_id``: unique), or ``None``."""
+        model = self.model
+        query = _BY_TAMARA_ID.get(model)
+        if query is None:
+            key = model.TAMARA_ID_FIELD
+            query = _BY_TAMARA_ID[model] = CompiledQuery(
+                lambda value: model._default_manager.filter(**{key: value}), key=str
+            )
+        return query.first(tamara_id)
 
 
 class Transaction(models.Model):
     """What captures, refunds and cancellations have in common: a Tamara id and an amount."""
+
+    #: The field holding Tamara's id of the row.
+    TAMARA_ID_FIELD = ""
 
     amount = AmountField(_("amount"))
     currency = models.CharField(_("currency"), max_length=3)
@@ -25,6 +52,8 @@ class Transaction(models.Model):
     created_at = models.DateTimeField(_("created at Tamara"), null=True, blank=True)
     raw = models.JSONField(_("payload from Tamara"), default=dict, blank=True)
     date_created = models.DateTimeField(_("recorded here"), auto_now_add=True)
+
+    objects = LedgerManager()
 
     class Meta:
         abstract = True
@@ -36,6 +65,7 @@ class Transaction(models.Model):
 
 
 class Capture(Transaction):
+    TAMARA_ID_FIELD = "capture_id"
     order = models.ForeignKey(TamaraOrder, on_delete=models.CASCADE, related_name="captures")
     capture_id = models.CharField(_("Tamara capture id"), max_length=64, unique=True)
     refunded_amount = AmountField(_("refunded"))
@@ -57,6 +87,7 @@ class Capture(Transaction):
 
 
 class Refund(Transaction):
+    TAMARA_ID_FIELD = "refund_id"
     order = models.ForeignKey(TamaraOrder, on_delete=models.CASCADE, related_name="refunds")
     refund_id = models.CharField(_("Tamara refund id"), max_length=64, unique=True)
     capture_id = models.CharField(_("capture id"), max_length=64, blank=True)
@@ -73,6 +104,7 @@ class Refund(Transaction):
 
 
 class Cancellation(Transaction):
+    TAMARA_ID_FIELD = "cancel_id"
     order = models.ForeignKey(TamaraOrder, on_delete=models.CASCADE, related_name="cancellations")
     cancel_id = models.CharField(_("Tamara cancel id"), max_length=64, unique=True)
 

@@ -27,11 +27,11 @@ def forget():
 
 
 def test_a_remembered_token_is_refused_once_it_expires():
-    now = int(time.time())
-    token = make_notification_token(KEY, iat=now, exp=now + 1)
-    assert verify_token(token, KEY, leeway=0)["exp"] == now + 1
+    now = int(time.time())  # whole seconds, as Tamara's token: up to a second before time.time()
+    token = make_notification_token(KEY, iat=now, exp=now + 2)  # valid for 1 to 2 s from here
+    assert verify_token(token, KEY, leeway=0)["exp"] == now + 2
     assert tokens._verified  # remembered
-    time.sleep(max(0.0, now + 2.1 - time.time()))
+    time.sleep(max(0.0, now + 3.1 - time.time()))
     with pytest.raises(InvalidToken, match="ExpiredSignatureError"):
         verify_token(token, KEY, leeway=0)
 

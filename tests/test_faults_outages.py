@@ -218,7 +218,10 @@ def test_redis_killed_during_the_burst(stack, tamara_simulator, private_redis, t
     assert not errors, f"deliveries answered with a server error: {errors}"
     # Redis held nothing the shop needed: every delivery was stored (PostgreSQL stayed up).
     assert all((e["order_id"], e["event_type"]) in stored for e in sent)
-    assert stack.worker.state() == "RUNNING", stack.worker.log_tail()
+    # The worker exits while Redis is away and supervisord restarts it with a growing backoff;
+    # the orders may all be done before it has stayed up for startsecs (5 s) again: wait for
+    # it (as test_worker_killed_mid_burst does), not assert it.
+    stack.worker.wait_running(timeout=60)
 
 
 def test_worker_killed_mid_burst(stack, tamara_simulator, tmp_path):

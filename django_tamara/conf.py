@@ -79,6 +79,10 @@ DEFAULTS: dict[str, Any] = {
     # https://cdn.tamara.co/widget-v2/tamara-widget.js; the simulator serves a stand-in at
     # <simulator>/widget-v2/tamara-widget.js so pages work offline.
     "WIDGET_URL": "https://cdn-sandbox.tamara.co/widget-v2/tamara-widget.js",
+    # On PostgreSQL with psycopg 3, prepare the statements on every order's path on the server
+    # (django_tamara/compiled.py). Off by itself for a database with DISABLE_SERVER_SIDE_CURSORS
+    # (a transaction pooler in front); set False for a pooler Django is not told about.
+    "PREPARED_STATEMENTS": True,
 }
 
 #: Keys whose values are dotted paths, imported on first use.

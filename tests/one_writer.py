@@ -82,7 +82,7 @@ THIS_FILE = os.path.abspath(__file__)
 
 GUARDED_LABELS = frozenset(f"django_tamara.{name}" for name in ("TamaraOrder", "Capture", "Refund", "Cancellation"))
 QUERYSET_METHODS = ("update", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update")
-COMPILED_WRITES = ("insert", "save_fields")
+COMPILED_WRITES = ("insert", "save_fields", "update_if")
 RULE = "only django_tamara/lifecycle/ may write TamaraOrder, Capture, Refund and Cancellation (issue #14)"
 
 

@@ -267,6 +267,38 @@ def test_save_fields_builds_its_statement_once_and_refuses_what_save_refuses():
         compiled.save_fields(gone, ["status"])
 
 
+def test_update_if_is_a_compare_and_set_as_update_is():
+    from django.db.models import signals
+    from django.db.models.sql.compiler import SQLUpdateCompiler
+
+    order = an_order()
+    intent = Intent.objects.create(order=order, kind="capture", amount=Decimal("110.00"), currency="SAR")
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append(kwargs)
+
+    signals.pre_save.connect(receiver, sender=Intent)
+    try:
+        intent.state, intent.message = "confirmed", "Tamara confirmed it"
+        assert compiled.update_if(intent, ["state", "message"], only_if=("state", ("sent", "unconfirmed"))) is True
+        intent.state, intent.message = "refused", "too late"
+        with mock.patch.object(
+            SQLUpdateCompiler, "as_sql", autospec=True, side_effect=SQLUpdateCompiler.as_sql
+        ) as built:
+            with CaptureQueriesContext(connection) as queries:
+                moved = compiled.update_if(intent, ["state", "message"], only_if=("state", ("sent", "unconfirmed")))
+    finally:
+        signals.pre_save.disconnect(receiver, sender=Intent)
+    assert moved is False  # confirmed meanwhile: the second writer changes nothing
+    assert built.call_count == 0 and len(queries) == 1 and queries[0]["sql"].startswith("UPDATE")
+    assert seen == []  # as QuerySet.update(): no signal
+    row = Intent.objects.get(pk=intent.pk)
+    assert (row.state, row.message) == ("confirmed", "Tamara confirmed it")
+    gone = Intent(pk=10**6, order=order, kind="capture", amount=Decimal("1.00"), currency="SAR", state="sent")
+    assert compiled.update_if(gone, ["state"], only_if=("state", ("sent",))) is False
+
+
 # The look-ups a shop makes on every request ----------------------------------------------------
 
 

@@ -137,17 +137,18 @@ def _write(intent: Intent, state: str, *, message: str, tamara_id: str = "", onl
         values["tamara_id"] = tamara_id
     if state not in Intent.UNSETTLED:
         values["settled_at"] = now
-    moved = Intent.objects.filter(pk=intent.pk, state__in=only_if).update(**values)
+    for name, value in values.items():
+        setattr(intent, name, value)
+    # The compare-and-set UPDATE, built once (#17): every capture, refund and cancel settles one.
+    moved = compiled.update_if(intent, list(values), only_if=("state", tuple(only_if)))
     if moved:
         # An intent read from the database may have an audit row; one this process opened
         # without one (a shop's own capture, not the admin's) has none to update.
         if intent._has_audit:
             OrderAction.objects.filter(intent_id=intent.pk).update(outcome=AUDIT_OUTCOME[state], message=message[:5000])
-        for name, value in values.items():
-            setattr(intent, name, value)
     else:
         intent.refresh_from_db()
-    return bool(moved)
+    return moved
 
 
 def mark_unconfirmed(intent: Intent, cause: Exception) -> None:

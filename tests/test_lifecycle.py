@@ -219,3 +219,36 @@ def test_an_attempt_without_an_audit_row_updates_none_and_one_with_its_row_follo
     lifecycle.capture(order, shipping_info=SHIPPING, intent=intent)
     record.refresh_from_db()
     assert record.outcome == OrderAction.Outcome.DONE and record.intent_id == intent.pk
+
+
+def test_settling_an_approved_order_syncs_and_authorises_in_one_update(tamara_simulator, received):
+    """The sync of an order found approved and its authorisation are one UPDATE of the order
+    (#17), and the row ends as both left it."""
+    order = make_order(tamara_simulator, "new")
+    tamara_simulator.approve(str(order.order_id))
+    with CaptureQueriesContext(connection) as queries:
+        lifecycle.settle(order)
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "django_tamara_tamaraorder"')]
+    assert len(updates) == 1, updates
+    row = TamaraOrder.objects.get(pk=order.pk)
+    assert row.status == "authorised" and row.synced_at is not None
+    assert row.raw["status"] == "approved"  # the JSON the sync applied, written with the status
+    assert [name for name, *_ in received if name in ("order_approved", "order_authorised")] == [
+        "order_approved",
+        "order_authorised",
+    ]
+
+
+def test_when_authorising_fails_the_sync_it_followed_is_still_written(tamara_simulator, received):
+    order = make_order(tamara_simulator, "new")
+    tamara_simulator.approve(str(order.order_id))
+    requests.post(
+        f"{tamara_simulator.url}/simulator/faults",
+        json={"path": "^/orders/[^/]+/authorise", "action": "error_500", "count": 10},
+        timeout=5,
+    ).raise_for_status()
+    with pytest.raises(ServerError):
+        lifecycle.settle(order)
+    row = TamaraOrder.objects.get(pk=order.pk)
+    assert row.status == "approved" and row.raw["status"] == "approved" and row.synced_at is not None
+    assert [name for name, *_ in received if name == "order_approved"] == ["order_approved"]

@@ -216,8 +216,14 @@ def is_stale(order: TamaraOrder, fields: Mapping[str, Any]) -> bool:
     return not follows(order.status, fields["status"], amounts_grew=grew)
 
 
-def apply_order_data(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
-    """Bring ``order`` (already saved or not) up to ``data``; write only what differs."""
+def apply_order_data(order: TamaraOrder, data: Mapping[str, Any], *, defer: list[str] | None = None) -> SyncResult:
+    """Bring ``order`` (already saved or not) up to ``data``; write only what differs.
+
+    With ``defer``, a saved order's changed fields are set on it and their names added to
+    ``defer`` instead of written: the caller, holding the lock, writes them in its own UPDATE
+    with what it changes next (:func:`~.syncing.settle`: the sync and the authorisation of an
+    approved order are one UPDATE, not two, #17).
+    """
     fields = order_fields(data)
     result = SyncResult(old_status=order.status, new_status=order.status)
     if order.pk and order.raw == fields["raw"]:
@@ -241,7 +247,10 @@ def apply_order_data(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
                     setattr(order, name, fields[name])
                 if changed:
                     order.synced_at = timezone.now()
-                    compiled.save_fields(order, [*changed, "synced_at", "date_updated"])
+                    if defer is not None:
+                        defer.extend([*changed, "synced_at", "date_updated"])
+                    else:
+                        compiled.save_fields(order, [*changed, "synced_at", "date_updated"])
                 result.changed_fields = changed
         _apply_transactions(order, data, result)
     return result

@@ -33,9 +33,10 @@ S = OrderStatus
 __all__ = ["authorise", "check_attempt", "settle", "sync", "sync_by_id", "update_reference_id"]
 
 
-def apply(order: TamaraOrder, data: Mapping[str, Any]) -> SyncResult:
-    """Apply Tamara's JSON to the locked order, then settle any open attempt against its ledger."""
-    result = apply_order_data(order, data)
+def apply(order: TamaraOrder, data: Mapping[str, Any], *, defer: list[str] | None = None) -> SyncResult:
+    """Apply Tamara's JSON to the locked order, then settle any open attempt against its ledger
+    (``defer``: as :func:`~.applying.apply_order_data`)."""
+    result = apply_order_data(order, data, defer=defer)
     intents.settle_from_ledger(order)
     emit_on_commit(order, result)
     return result
@@ -95,9 +96,18 @@ def authorise(order: TamaraOrder, *, client: TamaraClient | None = None) -> Sync
     return result
 
 
-def _authorise_locked(row: TamaraOrder, client: TamaraClient) -> SyncResult:
+def write_unwritten(row: TamaraOrder, unwritten: list[str]) -> None:
+    """Write the fields a deferred sync changed on the locked ``row`` (once each), if any."""
+    if unwritten:
+        compiled.save_fields(row, list(dict.fromkeys(unwritten)))
+        unwritten.clear()
+
+
+def _authorise_locked(row: TamaraOrder, client: TamaraClient, *, unwritten: list[str] | None = None) -> SyncResult:
     """Authorise the locked order if it is approved; what :func:`authorise` and :func:`settle`
-    do once they hold the row."""
+    do once they hold the row. ``unwritten``: fields a sync changed on ``row`` and left to be
+    written (:func:`settle`); the authorisation's UPDATE writes them too, and a sync this
+    function makes adds to them."""
     if row.status != S.APPROVED:
         if row.status in (S.NEW, S.ON_HOLD, S.DECLINED, S.EXPIRED):
             raise InvalidTransition(f"order {row.order_id} is {row.status}, not approved: nothing to authorise")
@@ -106,14 +116,16 @@ def _authorise_locked(row: TamaraOrder, client: TamaraClient) -> SyncResult:
         answer = client.authorise_order(str(row.order_id))
     except (Conflict, TamaraTimeout) as error:
         logger.info("order %s: %s; reconciling by fetching the order", row.order_id, type(error).__name__)
-        return apply(row, client.get_order(str(row.order_id)))
+        return apply(row, client.get_order(str(row.order_id)), defer=unwritten)
     if answer.auto_captured or answer.status not in (S.AUTHORISED,):
-        return apply(row, client.get_order(str(row.order_id)))
+        return apply(row, client.get_order(str(row.order_id)), defer=unwritten)
     old = row.status
     row.status = S.AUTHORISED
     if answer.payment_type:
         row.payment_type = answer.payment_type
-    compiled.save_fields(row, ["status", "payment_type", "date_updated"])
+    write_unwritten(row, [*(unwritten or ()), "status", "payment_type", "date_updated"])
+    if unwritten:
+        unwritten.clear()
     result = SyncResult(old_status=old, new_status=S.AUTHORISED, changed_fields=["status"])
     emit_on_commit(row, result)
     return result
@@ -151,14 +163,19 @@ def settle(
             and_then()
         return SyncResult(old_status=order.status, new_status=order.status)
     failure: TamaraError | None = None
+    unwritten: list[str] = []  # what the sync changed, written with the authorisation's UPDATE
     with transaction.atomic():
         row = lock(order)
-        result = apply(row, data) if data is not None else SyncResult(old_status=row.status, new_status=row.status)
+        if data is not None:
+            result = apply(row, data, defer=unwritten)
+        else:
+            result = SyncResult(old_status=row.status, new_status=row.status)
         if due and (approved or row.status == S.APPROVED):
             try:
-                result = _authorise_locked(row, client)
+                result = _authorise_locked(row, client, unwritten=unwritten)
             except TamaraError as error:  # keep what the sync learnt: commit, then raise
                 failure = error
+        write_unwritten(row, unwritten)
         if failure is None and and_then is not None:
             and_then()
     refresh(order, row)

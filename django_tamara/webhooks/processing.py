@@ -72,7 +72,6 @@ def process_event(event_pk: int, *, refetch: bool = False) -> str:
         return "skipped"
     if event.state in (WebhookEvent.State.DONE, WebhookEvent.State.IGNORED):
         return "skipped"
-    events = WebhookEvent.objects.filter(pk=event.pk)
 
     def mark_done() -> None:
         # Shares the authorisation's commit; without one it is a single UPDATE in autocommit.
@@ -82,7 +81,7 @@ def process_event(event_pk: int, *, refetch: bool = False) -> str:
         lifecycle.settle(event.order, fetch=refetch or not already_known(event.order, event), and_then=mark_done)
     except Exception as error:  # kept on the event, not lost: retried later
         logger.warning("webhook event %s failed: %s", event.pk, error)
-        events.update(
+        WebhookEvent.objects.filter(pk=event.pk).update(
             state=WebhookEvent.State.FAILED,
             attempts=F("attempts") + 1,
             error=f"{type(error).__name__}: {error}"[:2000],

@@ -68,7 +68,7 @@ WORK: tuple[tuple[str, str, str, str], ...] = (
         "4: checkout, GET, authorise,",
     ),
     ("", "capture", "capture", "capture"),
-    ("order rows (insert/update)", "TamaraOrder 1/3", "Order 1/2", "PeerOrder 1/2 (the shop's)"),
+    ("order rows (insert/update)", "TamaraOrder 1/2", "Order 1/2", "PeerOrder 1/2 (the shop's)"),
     ("other rows written", "3 events (+3 updates),", "3 deliveries, 1 capture", "session row written twice"),
     ("", "1 intent (+1 update), 1 capture", "", ""),
     ("signals", "sent; no receivers (1)", "none", "none"),

@@ -96,7 +96,7 @@ def authorise(order: TamaraOrder, *, client: TamaraClient | None = None) -> Sync
     return result
 
 
-def write_unwritten(row: TamaraOrder, unwritten: list[str]) -> None:
+def _write_unwritten(row: TamaraOrder, unwritten: list[str]) -> None:
     """Write the fields a deferred sync changed on the locked ``row`` (once each), if any."""
     if unwritten:
         compiled.save_fields(row, list(dict.fromkeys(unwritten)))
@@ -123,9 +123,9 @@ def _authorise_locked(row: TamaraOrder, client: TamaraClient, *, unwritten: list
     row.status = S.AUTHORISED
     if answer.payment_type:
         row.payment_type = answer.payment_type
-    write_unwritten(row, [*(unwritten or ()), "status", "payment_type", "date_updated"])
-    if unwritten:
-        unwritten.clear()
+    pending = unwritten if unwritten is not None else []
+    pending += ["status", "payment_type", "date_updated"]
+    _write_unwritten(row, pending)
     result = SyncResult(old_status=old, new_status=S.AUTHORISED, changed_fields=["status"])
     emit_on_commit(row, result)
     return result
@@ -175,7 +175,7 @@ def settle(
                 result = _authorise_locked(row, client, unwritten=unwritten)
             except TamaraError as error:  # keep what the sync learnt: commit, then raise
                 failure = error
-        write_unwritten(row, unwritten)
+        _write_unwritten(row, unwritten)
         if failure is None and and_then is not None:
             and_then()
     refresh(order, row)
